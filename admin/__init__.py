@@ -1,0 +1,111 @@
+"""The admin site: screens grouped by area, and the office's dashboard."""
+from flask import redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
+from peewee import fn
+
+from admin.access import allows
+from admin.accounts import AuditLogView, PolicySettingView, UserView
+from admin.institutions import (
+    DomainCenterMemberView,
+    PerformanceEvaluationView,
+    PromotionEventView,
+    RecommendingInstitutionView,
+    ServiceInstitutionView,
+)
+from admin.labs import LabView
+from admin.projects import EnterpriseView, NewTechProductView, ProjectPurchaseView, ProjectView
+from models import (
+    AuditLog,
+    DomainCenterMember,
+    Enterprise,
+    Lab,
+    NewTechProduct,
+    PerformanceEvaluation,
+    PolicySetting,
+    Project,
+    ProjectPurchase,
+    PromotionEvent,
+    RecommendingInstitution,
+    ServiceInstitution,
+    User,
+)
+
+# (menu, [(view class, model)]) — the order clerks see.
+AREAS = (
+    ("机构管理", (
+        (RecommendingInstitutionView, RecommendingInstitution),
+        (PromotionEventView, PromotionEvent),
+        (ServiceInstitutionView, ServiceInstitution),
+        (PerformanceEvaluationView, PerformanceEvaluation),
+        (DomainCenterMemberView, DomainCenterMember),
+    )),
+    ("实验室", (
+        (LabView, Lab),
+    )),
+    ("企业与项目", (
+        (EnterpriseView, Enterprise),
+        (ProjectView, Project),
+        (NewTechProductView, NewTechProduct),
+        (ProjectPurchaseView, ProjectPurchase),
+    )),
+    ("系统管理", (
+        (UserView, User),
+        (PolicySettingView, PolicySetting),
+        (AuditLogView, AuditLog),
+    )),
+)
+
+# What the dashboard counts, by status where the record has one.
+DASHBOARD = (RecommendingInstitution, ServiceInstitution, DomainCenterMember, Lab, Enterprise, Project)
+
+
+class DashboardView(AdminIndexView):
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.is_active
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @expose("/")
+    def index(self):
+        cards = []
+        if current_user.role == "institution":
+            # An institution sees its own records only, never the office's totals.
+            return self.render("admin/dashboard.html", cards=cards)
+        for model in DASHBOARD:
+            table = model._meta.table_name
+            if not allows(current_user, table, "list"):
+                continue
+            by_status = []
+            status = model._meta.fields.get("status")
+            if status is not None:
+                counts = dict(
+                    model.select(status, fn.COUNT(model.id))
+                    .group_by(status)
+                    .tuples()
+                )
+                by_status = [(label, counts.get(value, 0), value) for value, label in status.choices if counts.get(value)]
+            cards.append(
+                dict(
+                    title=model._meta.verbose_name,
+                    table=table,
+                    total=model.select().count(),
+                    by_status=by_status,
+                )
+            )
+        return self.render("admin/dashboard.html", cards=cards)
+
+
+def init_admin(app):
+    admin = Admin(
+        name="首都科技创新券管理系统",
+        theme=Bootstrap4Theme(base_template="admin/master_cn.html", swatch="default"),
+        index_view=DashboardView(name="工作台", url="/admin"),
+    )
+    for category, views in AREAS:
+        for view_class, model in views:
+            admin.add_view(view_class(model, category=category))
+    admin.init_app(app)
+    return admin

@@ -1,0 +1,438 @@
+"""The one base view every screen inherits: access, row scope, labels,
+joins, safe deletes and the audit trail live here and nowhere else.
+
+A view in admin/<area>.py only describes its screen (columns, filters,
+searches, related lists), the way a Django ModelAdmin does.
+"""
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_admin import expose
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual, FilterLike
+from flask_admin.contrib.peewee.form import CustomModelConverter
+from flask_admin.model.template import macro
+from flask_login import current_user
+from peewee import JOIN, BooleanField, ForeignKeyField, IntegrityError
+from werkzeug.utils import secure_filename
+
+import audit
+import materials
+from admin.access import allows
+from forms.fields import MaterialUploadField, MultiCheckboxField
+from forms.validators import Unique
+from models import MaterialField, MultiChoiceField, db
+
+# flask-admin's view functions -> the operation of the access table.
+OPERATIONS = {
+    "index_view": "list",
+    "details_view": "details",
+    "material_view": "details",
+    "create_view": "create",
+    "edit_view": "edit",
+    "delete_view": "delete",
+    "export": "export",
+    "ajax_update": "edit",
+}
+
+YES_NO = {True: "是", False: "否", None: ""}
+
+
+class AppModelConverter(CustomModelConverter):
+    """Uploads for materials, check boxes for multi-valued enumerations, and a
+    uniqueness check with a Chinese message for every unique column."""
+
+    def __init__(self, view, additional=None):
+        super().__init__(view, additional)
+        # wtf-peewee tries converters in order; ours must come before the
+        # generic ForeignKeyField one.
+        self.converters = {
+            MaterialField: self.handle_material,
+            MultiChoiceField: self.handle_multi_choice,
+            **self.converters,
+        }
+
+    def convert(self, model, field, field_args):
+        if field.unique and not field.primary_key:
+            field_args = dict(field_args or {})
+            field_args["validators"] = list(field_args.get("validators", [])) + [Unique(field)]
+        return super().convert(model, field, field_args)
+
+    def handle_material(self, model, field, **kwargs):
+        kwargs.pop("filters", None)
+        kwargs["validators"] = []
+        return field.name, MaterialUploadField(**kwargs)
+
+    def handle_multi_choice(self, model, field, **kwargs):
+        kwargs["validators"] = [v for v in kwargs["validators"] if v.__class__.__name__ != "ValueRequired"]
+        kwargs.pop("filters", None)
+        return field.name, MultiCheckboxField(choices=list(field.options), **kwargs)
+
+
+class BoundedAjaxLoader(QueryAjaxModelLoader):
+    """flask-admin's lookup, bounded and ordered, and refusing unknown ids
+    quietly instead of raising."""
+
+    MAX_ROWS = 20
+
+    def get_one(self, pk):
+        try:
+            return self.model.get_or_none(self.model.id == int(pk))
+        except (TypeError, ValueError):
+            return None
+
+    def get_list(self, term, offset=0, limit=10):
+        limit = max(1, min(int(limit or 10), self.MAX_ROWS))
+        query = self.model.select()
+        term = (term or "").strip()
+        if term:
+            condition = None
+            for field in self._cached_fields:
+                clause = field.contains(term)
+                condition = clause if condition is None else (condition | clause)
+            query = query.where(condition)
+        return list(
+            query
+            .order_by(self.model.id.desc())
+            .offset(max(0, int(offset or 0)))
+            .limit(limit)
+        )
+
+
+class SecureModelView(ModelView):
+    # --- what a screen declares -------------------------------------------
+    # FK names whose related record is selected with the page (no N+1).
+    list_joins = ()
+    # For the institution role: the field holding the institution's id.
+    owner_field = None
+    # Related lists on the details page: (backref field, columns).
+    details_related = ()
+    # Select fields offered (and accepted, on the server) from a narrower
+    # query than the whole related table: {field name: callable -> query}.
+    form_queries = {}
+
+    # --- defaults every screen shares -------------------------------------
+    page_size = 20
+    can_set_page_size = True
+    page_size_options = (20, 50, 100)
+    can_view_details = True
+    export_types = ["csv"]
+    export_max_rows = 100_000
+    column_display_pk = False
+    form_excluded_columns = ("created_at", "updated_at")
+    column_default_sort = ("id", True)
+    model_form_converter = AppModelConverter
+    details_template = "admin/model/details_related.html"
+    list_template = "admin/model/list_cn.html"
+
+    def __init__(self, model, **kwargs):
+        self.table = model._meta.table_name
+        kwargs.setdefault("name", model._meta.verbose_name)
+        kwargs.setdefault("endpoint", self.table)
+        # Labels come from the fields' verbose names: one place per model.
+        labels = {name: f.verbose_name for name, f in model._meta.fields.items() if f.verbose_name}
+        labels["id"] = "编号"
+        labels.update(self.column_labels or {})
+        self.column_labels = labels
+        self.column_formatters = {**self._enum_formatters(model), **(self.column_formatters or {})}
+        self.column_formatters_export = {
+            **self._enum_formatters(model, export=True),
+            **(self.column_formatters_export or {}),
+        }
+        self.column_filters = [self._filter_for(model, f) for f in (self.column_filters or ())]
+        super().__init__(model, **kwargs)
+
+    # --- labels and filters ----------------------------------------------
+    @staticmethod
+    def _enum_formatters(model, export=False):
+        formatters = {}
+        for name, field in model._meta.fields.items():
+            if isinstance(field, MultiChoiceField):
+                names = dict(field.options)
+                formatters[name] = (
+                    lambda v, c, m, p, names=names: "、".join(names.get(x, x) for x in getattr(m, p))
+                )
+            elif isinstance(field, MaterialField):
+                if export:
+                    formatters[name] = lambda v, c, m, p: "已上传" if m.__data__.get(p) else ""
+                else:
+                    formatters[name] = macro("render_material")
+            elif field.choices:
+                names = dict(field.choices)
+                formatters[name] = lambda v, c, m, p, names=names: names.get(getattr(m, p), getattr(m, p))
+            elif isinstance(field, BooleanField) and export:
+                formatters[name] = lambda v, c, m, p: YES_NO[getattr(m, p)]
+        return formatters
+
+    def _filter_for(self, model, spec):
+        """Field names become filters a clerk can use: a dropdown of Chinese
+        names for enumerations, yes/no for flags, equality for keys (#2417)."""
+        if not isinstance(spec, str):
+            return spec
+        field = model._meta.fields[spec]
+        label = field.verbose_name or spec
+        if field.choices:
+            return FilterEqual(field, label, options=field.choices)
+        if isinstance(field, BooleanField):
+            return BooleanEqualFilter(field, label)
+        if isinstance(field, ForeignKeyField):
+            return FilterEqual(field, label)
+        if isinstance(field, MultiChoiceField):
+            return ContainsWordFilter(field, label, options=field.options)
+        return spec
+
+    # --- access ----------------------------------------------------------
+    def allowed(self, operation):
+        return allows(current_user, self.table, operation)
+
+    @property
+    def can_create(self):
+        return self.allowed("create")
+
+    @property
+    def can_edit(self):
+        return self.allowed("edit")
+
+    @property
+    def can_delete(self):
+        return self.allowed("delete")
+
+    @property
+    def can_export(self):
+        return self.allowed("export")
+
+    def is_accessible(self):
+        return self.allowed("list")
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    def _handle_view(self, name, **kwargs):
+        denied = super()._handle_view(name, **kwargs)
+        if denied is not None:
+            return denied
+        operation = OPERATIONS.get(name)
+        if name == "ajax_lookup":
+            allowed = self.allowed("create") or self.allowed("edit")
+        elif name == "action_view":
+            action = request.form.get("action")
+            allowed = action == "delete" and self.allowed("delete")
+        elif operation is None:
+            allowed = False  # a view nobody mapped is closed, not open
+        else:
+            allowed = self.allowed(operation)
+        if not allowed:
+            abort(403)
+        return None
+
+    def is_action_allowed(self, name):
+        return name == "delete" and self.allowed("delete")
+
+    # --- rows: joins and scope ----------------------------------------------
+    def _joined_models(self):
+        return [getattr(self.model, name).rel_model for name in self.list_joins]
+
+    def scope(self, query):
+        """Narrow any query on this table to the rows the user may see."""
+        if current_user.is_authenticated and current_user.role == "institution":
+            if self.owner_field is None or current_user.institution_id is None:
+                return query.where(False)
+            return query.where(getattr(self.model, self.owner_field) == current_user.institution_id)
+        return query
+
+    def get_query(self):
+        joined = self._joined_models()
+        query = self.model.select(self.model, *joined)
+        for name in self.list_joins:
+            fk = getattr(self.model, name)
+            query = query.switch(self.model).join(fk.rel_model, JOIN.LEFT_OUTER, on=(fk == fk.rel_model.id))
+        return self.scope(query.switch(self.model))
+
+    def _handle_join(self, query, field, joins):
+        # The page query already joins list_joins; a search or filter on one
+        # of those tables must not join it twice (#1432).
+        model_class = getattr(field, "model", None)
+        if model_class in self._joined_models():
+            return query
+        return super()._handle_join(query, field, joins)
+
+    def get_one(self, id):
+        """Every path that fetches one row (details, edit, delete, material)
+        comes through here, so the scope holds for all of them (#1070)."""
+        try:
+            pk = int(id)
+        except (TypeError, ValueError):
+            abort(404)
+        record = self.scope(self.model.select()).where(self.model.id == pk).first()
+        if record is None:
+            # Not there, or not the user's to see: the same answer for both.
+            abort(404)
+        return record
+
+    # --- forms ------------------------------------------------------------
+    def _narrow(self, form):
+        for name, make_query in self.form_queries.items():
+            if hasattr(form, name):
+                getattr(form, name).query = make_query()
+        return form
+
+    def create_form(self, obj=None):
+        return self._narrow(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._narrow(super().edit_form(obj))
+
+    # --- writes: audit, safe delete ---------------------------------------
+    def update_model(self, form, model):
+        model._audit_before = audit.snapshot(model)
+        return super().update_model(form, model)
+
+    def after_model_change(self, form, model, is_created):
+        audit.record(
+            current_user._get_current_object(),
+            "create" if is_created else "edit",
+            self.table,
+            model.id,
+            before=None if is_created else getattr(model, "_audit_before", None),
+            after=audit.snapshot(model),
+        )
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, IntegrityError):
+            # The form checks uniqueness; this is the race it cannot see.
+            flash("保存失败：数据与已有记录冲突（名称、代码或关联记录），请检查后重试。", "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    def references(self, model):
+        """What still refers to this record, as Chinese phrases."""
+        found = []
+        for fk, related in model._meta.backrefs.items():
+            count = related.select().where(fk == model.id).count()
+            if count:
+                found.append(f"{related._meta.verbose_name} {count} 条")
+        return found
+
+    def delete_model(self, model):
+        # flask-admin would delete_instance(recursive=True): a lab's projects
+        # would go with it. Program records never cascade.
+        refs = self.references(model)
+        if refs:
+            flash(f"“{model}”仍被以下记录引用，不能删除：" + "、".join(refs), "error")
+            return False
+        before = audit.snapshot(model)
+        try:
+            with db.atomic():
+                model.delete_instance()
+                audit.record(current_user._get_current_object(), "delete", self.table, model.id, before=before, after={})
+        except IntegrityError:
+            flash(f"“{model}”仍被其他记录引用，不能删除。", "error")
+            return False
+        return True
+
+    def action_delete(self, ids):
+        query = self.scope(self.model.select()).where(self.model.id.in_([int(i) for i in ids if str(i).isdigit()]))
+        deleted = sum(1 for m in list(query) if self.delete_model(m))
+        if deleted:
+            flash(f"已删除 {deleted} 条记录。", "success")
+
+    # --- ajax lookups --------------------------------------------------------
+    def _create_ajax_loader(self, name, options):
+        remote = getattr(self.model, name).rel_model
+        return BoundedAjaxLoader(name, remote, **options)
+
+    # --- materials -----------------------------------------------------------
+    def material_fields(self):
+        return [n for n, f in self.model._meta.fields.items() if isinstance(f, MaterialField)]
+
+    @expose("/material/<field>/")
+    def material_view(self, field):
+        if field not in self.material_fields():
+            abort(404)
+        record = self.get_one(request.args.get("id"))
+        stored = getattr(record, field) if record is not None else None
+        if stored is None:
+            abort(404)
+        path = materials.path_for(current_app.config["UPLOAD_DIR"], stored.stored_name)
+        response = send_file(
+            path,
+            mimetype=stored.content_type,
+            as_attachment=True,
+            download_name=stored.original_name or secure_filename(stored.stored_name),
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    # --- details page: related records -----------------------------------------
+    def related_sections(self, model):
+        sections = []
+        for fk, columns in self.details_related:
+            related = fk.model
+            table = related._meta.table_name
+            if not allows(current_user, table, "list"):
+                continue
+            query = related.select().where(fk == model.id)
+            total = query.count()
+            rows = list(query.order_by(related.id.desc()).limit(20))
+            list_url = None
+            view = self.admin_view_for(table)
+            if view is not None:
+                list_url = view.filtered_list_url(fk, model.id)
+            sections.append(
+                dict(
+                    title=related._meta.verbose_name,
+                    table=table,
+                    columns=[(c, related.label(c)) for c in columns],
+                    rows=rows,
+                    total=total,
+                    list_url=list_url,
+                    can_open=allows(current_user, table, "details"),
+                )
+            )
+        return sections
+
+    def admin_view_for(self, table):
+        for view in self.admin._views:
+            if getattr(view, "table", None) == table:
+                return view
+        return None
+
+    def filtered_list_url(self, fk, value):
+        for index, flt in enumerate(self._filters or ()):
+            if getattr(flt, "column", None) is fk and isinstance(flt, FilterEqual):
+                return url_for(f"{self.endpoint}.index_view", **{f"flt0_{self.get_filter_arg(index, flt)}": value})
+        return url_for(f"{self.endpoint}.index_view")
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and "model" in kwargs:
+            kwargs["related_sections"] = self.related_sections(kwargs["model"])
+            kwargs["display_value"] = display_value
+        return super().render(template, **kwargs)
+
+
+def display_value(record, column):
+    """A related row's value as a clerk reads it."""
+    field = record._meta.fields.get(column)
+    value = getattr(record, column)
+    if field is not None and field.choices:
+        return dict(field.choices).get(value, value)
+    if isinstance(field, MultiChoiceField):
+        names = dict(field.options)
+        return "、".join(names.get(x, x) for x in value)
+    if isinstance(value, bool):
+        return YES_NO[value]
+    return "" if value is None else value
+
+
+class ContainsWordFilter(FilterEqual):
+    """A multi-valued enumeration holds the chosen word."""
+
+    def apply(self, query, value):
+        return query.filter(self.column.holds(value))
+
+    def operation(self):
+        return "包含"
+
+
+__all__ = ["SecureModelView", "FilterEqual", "FilterLike", "BooleanEqualFilter"]

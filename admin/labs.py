@@ -1,0 +1,18 @@
+"""实验室: the open labs reported by service institutions."""
+from admin.base import FilterLike, SecureModelView
+from admin.institutions import CONTACTS
+from models import Project, ServiceInstitution
+
+
+class LabView(SecureModelView):
+    list_joins = ("service_institution",)
+    column_list = ("name", "category", "recognition_ref", "service_institution",
+                   "capabilities", "status", "created_at")
+    column_searchable_list = ("name", "recognition_ref", ServiceInstitution.name)
+    column_filters = ("status", "category", "capabilities", "service_institution",
+                      FilterLike(ServiceInstitution.name, "上报机构名称"))
+    column_sortable_list = ("name", "category", "status", "created_at",
+                            ("service_institution", ServiceInstitution.name))
+    form_columns = ("name", "category", "recognition_ref", "service_institution",
+                    "member_unit", "capabilities", *CONTACTS)
+    details_related = ((Project.lab, ("code", "title", "activity_type", "status")),)

@@ -1,0 +1,95 @@
+"""The application factory: `flask --app app run`, `flask --app app init-db`."""
+import os
+
+from flask import Flask, redirect, render_template, url_for
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+import models
+from admin import init_admin
+from auth import bp as auth_bp
+from auth import login_manager
+from config import Config
+
+csrf = CSRFProtect()
+
+
+def create_app(config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_object(Config)
+    Config.from_env(app)
+    if config:
+        # Explicit settings (tests, embedding) win over the environment.
+        app.config.from_mapping(config)
+
+    database = models.open_database(
+        app.config["DATABASE_URL"], os.path.join(app.instance_path, "voucher.db")
+    )
+    models.db.initialize(database)
+    # One connection per request, closed on teardown. (playhouse's FlaskDB
+    # refuses a connection the same thread already opened, as a CLI command
+    # or a test's setup does; reuse it instead.)
+    @app.before_request
+    def _connect():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not database.is_closed():
+            database.close()
+    # The embedded database needs no setup step: the schema is made on first use.
+    models.create_schema(database)
+
+    csrf.init_app(app)
+    # flask-admin's screens and WTForms' messages in Simplified Chinese.
+    Babel(app, locale_selector=lambda: "zh_CN")
+    login_manager.init_app(app)
+    app.register_blueprint(auth_bp)
+    init_admin(app)
+
+    import cli
+
+    cli.register(app)
+    _register_error_pages(app)
+
+    @app.context_processor
+    def role_names():
+        return {"role_names": dict(models.ROLES)}
+
+    @app.route("/")
+    def home():
+        return redirect(url_for("admin.index"))
+
+    return app
+
+
+def _register_error_pages(app):
+    messages = {
+        400: ("请求无效", "请求内容不完整或已过期，请返回重试。"),
+        403: ("没有权限", "您的账号没有访问此页面或执行此操作的权限。"),
+        404: ("页面不存在", "您访问的页面或记录不存在，或您无权查看。"),
+        405: ("不允许的操作", "此页面不支持该请求方式。"),
+        413: ("文件过大", "上传的文件超过了允许的大小。"),
+        500: ("系统错误", "系统处理请求时出错，已记录，请稍后重试或联系系统管理员。"),
+    }
+
+    def page(code):
+        def handler(error):
+            title, text = messages[code]
+            return render_template("error.html", code=code, title=title, text=text), code
+
+        return handler
+
+    for code in messages:
+        app.register_error_handler(code, page(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return (
+            render_template(
+                "error.html", code=400, title="页面已过期",
+                text="表单安全校验失败（页面已过期或来源不明），未做任何修改。请刷新页面后重试。",
+            ),
+            400,
+        )

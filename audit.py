@@ -1,0 +1,52 @@
+"""One record() for every write: views, command line, login."""
+import datetime
+import decimal
+import json
+
+from models import AuditLog
+
+# Never written to the log, whatever the caller passes.
+SECRET_FIELDS = {"password", "password_hash", "new_password", "current_password", "csrf_token"}
+
+
+def _plain(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if hasattr(value, "_meta"):  # a related record: keep its id
+        return value.id
+    return value
+
+
+def snapshot(record):
+    """The record's stored values, by field name, secrets left out."""
+    data = {}
+    for field in record._meta.sorted_fields:
+        if field.name in SECRET_FIELDS:
+            continue
+        data[field.name] = _plain(record.__data__.get(field.name))
+    return data
+
+
+def diff(before, after):
+    keys = set(before or {}) | set(after or {})
+    return {
+        k: [(before or {}).get(k), (after or {}).get(k)]
+        for k in sorted(keys)
+        if (before or {}).get(k) != (after or {}).get(k) and k not in ("updated_at",)
+    }
+
+
+def record(user, action, model=None, object_id=None, before=None, after=None, username=None, extra=None):
+    changes = diff(before, after) if (before is not None or after is not None) else {}
+    if extra:
+        changes.update({k: v for k, v in extra.items() if k not in SECRET_FIELDS})
+    return AuditLog.create(
+        user=user if getattr(user, "id", None) else None,
+        username=username or getattr(user, "username", None),
+        action=action,
+        model=model,
+        object_id=object_id,
+        changes=json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
+    )

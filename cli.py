@@ -1,0 +1,93 @@
+"""Commands on app.cli: init-db, create-user, seed-demo."""
+import click
+from werkzeug.security import generate_password_hash
+
+import audit
+import models
+from models import DOMAIN_CENTERS, ROLES, RecommendingInstitution, ServiceInstitution, User
+
+
+def ensure_domain_centers():
+    """The six domain centers of Q5, as approved service institutions."""
+    created = 0
+    for name, domain in DOMAIN_CENTERS:
+        _, was_created = ServiceInstitution.get_or_create(
+            name=name,
+            defaults=dict(
+                is_domain_center=True,
+                domain=domain,
+                is_independent_legal_entity=True,
+                status="approved",
+                review_opinion="《首都科技创新券常见问题》第 5 问所列领域中心",
+            ),
+        )
+        created += was_created
+    return created
+
+
+def create_user(username, role, password, institution=None, display_name=None, must_change_password=False):
+    if role not in dict(ROLES):
+        raise click.BadParameter(f"角色应为 {', '.join(dict(ROLES))} 之一", param_hint="--role")
+    if User.select().where(User.username == username).exists():
+        raise click.ClickException(f"用户名“{username}”已存在")
+    if role == "institution" and institution is None:
+        raise click.ClickException("推荐机构账号须指定所属推荐机构（--institution）")
+    user = User.create(
+        username=username,
+        display_name=display_name,
+        role=role,
+        password_hash=generate_password_hash(password),
+        institution=institution,
+        must_change_password=must_change_password,
+    )
+    audit.record(None, "create", "user", user.id, after=audit.snapshot(user), username="cli")
+    return user
+
+
+def register(app):
+    @app.cli.command("init-db")
+    def init_db():
+        """Create the schema and the six domain centers (safe to run again)."""
+        models.create_schema()
+        created = ensure_domain_centers()
+        click.echo(f"数据库已就绪；新建领域中心 {created} 个（共 {len(DOMAIN_CENTERS)} 个）。")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", required=True, type=click.Choice([r for r, _ in ROLES]), help="角色")
+    @click.option("--password", help="密码；不给则提示输入")
+    @click.option("--institution", "institution_name", help="推荐机构名称（institution 角色必填）")
+    @click.option("--display-name", help="姓名")
+    def create_user_command(username, role, password, institution_name, display_name):
+        """Create a system account."""
+        if not password:
+            password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+        if len(password) < 8:
+            raise click.BadParameter("密码至少 8 位", param_hint="--password")
+        institution = None
+        if institution_name:
+            institution = RecommendingInstitution.get_or_none(RecommendingInstitution.name == institution_name)
+            if institution is None:
+                raise click.ClickException(f"找不到推荐机构“{institution_name}”")
+        with models.db.atomic():
+            user = create_user(username, role, password, institution, display_name)
+        click.echo(f"已创建账号 {user.username}（{dict(ROLES)[role]}）。")
+
+    @app.cli.command("seed-demo")
+    @click.option("--seed", default=2026, show_default=True, help="随机种子")
+    def seed_demo(seed):
+        """Fill an empty database with a realistic demo data set."""
+        import demo
+
+        models.create_schema()
+        ensure_domain_centers()
+        if models.Project.select().exists():
+            click.echo("数据库中已有项目数据，未重复生成演示数据。")
+            return
+        with models.db.atomic():
+            summary, accounts = demo.seed(seed)
+        for table, count in summary.items():
+            click.echo(f"  {table}: {count}")
+        click.echo("演示账号（密码只显示这一次，请记下）：")
+        for username, role, password in accounts:
+            click.echo(f"  {username:<12} {dict(ROLES)[role]:<10} 密码：{password}")

@@ -1,0 +1,55 @@
+"""Settings from the environment.
+
+Nothing secret is written here: SECRET_KEY comes from the environment or, for a
+local install, from a key generated once and kept in instance/secret_key.
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+def _instance_secret(instance_path):
+    """Generate the local secret once and keep it beside the database."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class Config:
+    # None means: take the embedded SQLite database in instance/voucher.db.
+    DATABASE_URL = None
+    SECRET_KEY = None
+    UPLOAD_DIR = None  # default: instance/uploads
+    MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+    # Werkzeug caps the whole request a little above one upload.
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    PAGE_SIZE = 20
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+    @classmethod
+    def from_env(cls, app):
+        """Fill the settings an operator may set from the environment."""
+        env = os.environ
+        app.config["DATABASE_URL"] = env.get("DATABASE_URL") or app.config.get("DATABASE_URL")
+        app.config["SECRET_KEY"] = (
+            env.get("SECRET_KEY")
+            or app.config.get("SECRET_KEY")
+            or _instance_secret(app.instance_path)
+        )
+        app.config["UPLOAD_DIR"] = (
+            env.get("UPLOAD_DIR")
+            or app.config.get("UPLOAD_DIR")
+            or os.path.join(app.instance_path, "uploads")
+        )
+        if env.get("SESSION_COOKIE_SECURE") == "1":
+            app.config["SESSION_COOKIE_SECURE"] = True
+            app.config["REMEMBER_COOKIE_SECURE"] = True

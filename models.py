@@ -1,0 +1,635 @@
+"""The program's records (DOMAIN.md §1), on peewee.
+
+Table and field names are canonical: tools outside the code read them. Each
+field carries its Chinese label (`verbose_name`) and each enumeration its
+Chinese names, so lists, forms, details pages and exports all read the same
+words from here.
+"""
+import datetime
+import json
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    DeferredForeignKey,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+db = DatabaseProxy()
+
+
+# --- enumerations: stored English word -> Chinese name ----------------------
+
+ENTERPRISE_KINDS = (
+    ("small", "小型企业"),
+    ("micro", "微型企业"),
+    ("startup_team", "创业团队"),
+)
+
+DISTRICTS = (
+    ("dongcheng", "东城区"),
+    ("xicheng", "西城区"),
+    ("chaoyang", "朝阳区"),
+    ("fengtai", "丰台区"),
+    ("shijingshan", "石景山区"),
+    ("haidian", "海淀区"),
+    ("mentougou", "门头沟区"),
+    ("fangshan", "房山区"),
+    ("tongzhou", "通州区"),
+    ("shunyi", "顺义区"),
+    ("changping", "昌平区"),
+    ("daxing", "大兴区"),
+    ("huairou", "怀柔区"),
+    ("pinggu", "平谷区"),
+    ("miyun", "密云区"),
+    ("yanqing", "延庆区"),
+)
+
+APPLICATION_STATUSES = (
+    ("draft", "草稿"),
+    ("submitted", "已提交"),
+    ("approved", "已通过"),
+    ("rejected", "已驳回"),
+)
+
+# Q4: after approval the office opens the account, the institution completes
+# its profile and the office trains it.
+RECOMMENDING_STATUSES = APPLICATION_STATUSES + (
+    ("account_opened", "已开通账号"),
+    ("profile_completed", "已完善信息"),
+    ("trained", "已培训"),
+)
+
+EVENT_KINDS = (
+    ("promotion", "宣传活动"),
+    ("matchmaking", "对接活动"),
+)
+
+PARENT_ORG_TYPES = (
+    ("university", "高校"),
+    ("research_institute", "科研院所"),
+    ("central_soe_group", "大型央企集团"),
+)
+
+MEMBER_ORG_TYPES = (
+    ("university_outside_platform", "未加入条件平台的高校"),
+    ("research_institute_outside_platform", "未加入条件平台的科研院所"),
+    ("private_enterprise", "民营企业"),
+)
+
+# The fields of the six domain centers of Q5; a member joins one by field.
+DOMAIN_FIELDS = (
+    ("productivity", "生产力促进"),
+    ("new_materials", "新材料"),
+    ("scientific_instruments", "科学仪器装备"),
+    ("green_environment", "环境治理"),
+    ("industrial_design", "工业设计"),
+    ("rural_development", "农村发展"),
+)
+
+# (name, domain) of the six domain centers named in Q5.
+DOMAIN_CENTERS = (
+    ("北京生产力促进中心", "productivity"),
+    ("北京新材料发展中心", "new_materials"),
+    ("北京科学仪器装备协作服务中心", "scientific_instruments"),
+    ("中关村绿创环境治理产业技术创新战略委员会", "green_environment"),
+    ("北京工业设计促进中心", "industrial_design"),
+    ("北京市科学技术委员会农村发展中心", "rural_development"),
+)
+
+# R6 (Q7): the recognised kinds of lab; "other" is recorded but never eligible.
+LAB_CATEGORIES = (
+    ("national_key_lab", "国家重点实验室"),
+    ("beijing_key_lab", "北京市重点实验室"),
+    ("national_engineering_center", "国家工程技术研究中心"),
+    ("beijing_engineering_center", "北京市工程技术研究中心"),
+    ("beijing_design_center", "北京市设计创新中心"),
+    ("public_service", "公共服务机构"),
+    ("other", "其他"),
+)
+
+# Q1 (and Q3 for industrial design): what a voucher pays for.
+ACTIVITY_TYPES = (
+    ("testing", "测试检验"),
+    ("joint_rd", "合作研发"),
+    ("commissioned_dev", "委托开发"),
+    ("rd_design", "研发设计"),
+    ("tech_solution", "技术解决方案"),
+    ("industrial_design", "工业设计"),
+)
+CAPABILITIES = ACTIVITY_TYPES
+
+PRIORITY_THEMES = (
+    ("none", "无"),
+    ("epidemic", "疫情防控"),
+    ("digital", "数字化转型"),
+    ("instrument_online", "科研设施与仪器在线服务"),
+)
+
+PROJECT_STATUSES = (
+    ("draft", "草稿"),
+    ("submitted", "已申报"),
+    ("granted", "申报成功"),
+    ("rejected", "申报未通过"),
+    ("contracted", "已签合同"),
+    ("passed", "结题通过"),
+    ("failed", "结题未通过"),
+)
+
+COMPLETION_RESULTS = (
+    ("passed", "通过"),
+    ("failed", "未通过"),
+)
+
+LIABLE_PARTIES = (
+    ("enterprise", "企业（甲方）"),
+    ("lab", "实验室（乙方）"),
+    ("both", "双方"),
+    ("per_contract", "按合同约定"),
+)
+
+GRADES = (
+    ("excellent", "优秀"),
+    ("good", "良好"),
+    ("pass", "合格"),
+    ("fail", "不合格"),
+)
+
+ROLES = (
+    ("admin", "系统管理员"),
+    ("clerk", "办公室工作人员"),
+    ("reviewer", "市科委审核人员"),
+    ("institution", "推荐机构账号"),
+)
+
+
+def now():
+    return datetime.datetime.now().replace(microsecond=0)
+
+
+def money(label, **kwargs):
+    """Yuan with two places; Decimal end to end, never float."""
+    return DecimalField(
+        max_digits=14, decimal_places=2, auto_round=False, verbose_name=label, **kwargs
+    )
+
+
+class MultiChoiceField(TextField):
+    """Several enumeration words in one column, stored as ",a,b," so that a
+    LIKE '%,a,%' finds exactly the rows that hold word a."""
+
+    def __init__(self, *args, options=(), **kwargs):
+        self.options = options
+        super().__init__(*args, **kwargs)
+
+    def db_value(self, value):
+        if not value:
+            return ""
+        if isinstance(value, str):
+            value = [v for v in value.split(",") if v]
+        return "," + ",".join(sorted(set(value))) + ","
+
+    def python_value(self, value):
+        return [v for v in (value or "").split(",") if v]
+
+    def holds(self, word):
+        return self.contains(f",{word},")
+
+
+class BaseModel(Model):
+    id = AutoField()
+    created_at = DateTimeField(default=now, index=True, verbose_name="创建时间")
+    updated_at = DateTimeField(default=now, verbose_name="更新时间")
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+    def save(self, *args, **kwargs):
+        self.updated_at = now()
+        return super().save(*args, **kwargs)
+
+    @classmethod
+    def label(cls, field_name):
+        field = cls._meta.fields.get(field_name)
+        return (field.verbose_name if field else None) or field_name
+
+    def display(self, field_name):
+        """The Chinese name of an enumerated value, or the value itself."""
+        field = self._meta.fields[field_name]
+        value = getattr(self, field_name)
+        if field.choices:
+            return dict(field.choices).get(value, value)
+        return value
+
+
+class User(BaseModel):
+    username = CharField(max_length=60, unique=True, verbose_name="用户名")
+    display_name = CharField(max_length=60, null=True, verbose_name="姓名")
+    password_hash = CharField(max_length=255, verbose_name="密码哈希")
+    role = CharField(max_length=20, choices=ROLES, index=True, verbose_name="角色")
+    # The circle user -> institution -> reviewed_by user is closed with a
+    # deferred key; init_db adds its constraint where the database allows it.
+    institution = DeferredForeignKey(
+        "RecommendingInstitution", null=True, on_delete="RESTRICT", verbose_name="所属推荐机构"
+    )
+    is_active = BooleanField(default=True, verbose_name="启用")
+    must_change_password = BooleanField(default=False, verbose_name="须修改密码")
+    last_login_at = DateTimeField(null=True, verbose_name="最近登录")
+
+    class Meta:
+        verbose_name = "系统账号"
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    # flask-login's interface
+    @property
+    def is_authenticated(self):
+        return True
+
+    @property
+    def is_anonymous(self):
+        return False
+
+    def get_id(self):
+        return str(self.id)
+
+
+class StoredFile(BaseModel):
+    """An uploaded application material, kept under UPLOAD_DIR by a generated name."""
+
+    stored_name = CharField(max_length=80, unique=True, verbose_name="存储名")
+    original_name = CharField(max_length=255, verbose_name="原文件名")
+    content_type = CharField(max_length=120, verbose_name="文件类型")
+    size = IntegerField(verbose_name="大小（字节）")
+    sha256 = CharField(max_length=64, verbose_name="SHA-256")
+    uploaded_by = ForeignKeyField(User, null=True, backref="+", on_delete="RESTRICT", verbose_name="上传人")
+
+    class Meta:
+        verbose_name = "申请材料文件"
+
+    def __str__(self):
+        return self.original_name
+
+
+class MaterialField(ForeignKeyField):
+    """A foreign key to an uploaded file: the forms show an upload, not a select."""
+
+
+def material(label):
+    return MaterialField(
+        StoredFile, null=True, backref="+", on_delete="RESTRICT", verbose_name=label
+    )
+
+
+class Application(BaseModel):
+    """What every applying unit carries: contacts, and status with the
+    office's (or the commission's) review. Not a table of its own."""
+
+    contact_name = CharField(max_length=50, null=True, verbose_name="联系人")
+    contact_phone = CharField(max_length=30, null=True, verbose_name="联系电话")
+    contact_email = CharField(max_length=120, null=True, verbose_name="电子邮箱")
+    status = CharField(
+        max_length=20, choices=APPLICATION_STATUSES, default="draft", index=True,
+        verbose_name="状态",
+    )
+    submitted_at = DateTimeField(null=True, verbose_name="提交时间")
+    review_opinion = TextField(null=True, verbose_name="审核意见")
+    reviewed_by = ForeignKeyField(
+        User, null=True, backref="+", on_delete="RESTRICT", verbose_name="审核人"
+    )
+    reviewed_at = DateTimeField(null=True, verbose_name="审核时间")
+
+
+class RecommendingInstitution(Application):
+    name = CharField(max_length=120, unique=True, verbose_name="机构名称")
+    credit_code = CharField(max_length=18, unique=True, null=True, verbose_name="统一社会信用代码")
+    served_enterprise_count = IntegerField(default=0, verbose_name="服务企业数量")
+    promised_event_count = IntegerField(default=0, verbose_name="承诺活动次数")
+    work_mechanism = TextField(null=True, verbose_name="工作机制")
+    safeguards = TextField(null=True, verbose_name="保障措施")
+    application_form = material("推荐机构申请表")
+    commitment_letter = material("推荐机构承诺函")
+    status = CharField(
+        max_length=20, choices=RECOMMENDING_STATUSES, default="draft", index=True,
+        verbose_name="状态",
+    )
+    account_opened_at = DateTimeField(null=True, verbose_name="开通账号时间")
+    introduction = TextField(null=True, verbose_name="机构介绍")
+    service_features = TextField(null=True, verbose_name="服务特色")
+    trained_on = DateField(null=True, verbose_name="培训日期")
+
+    class Meta:
+        verbose_name = "推荐机构"
+
+    def __str__(self):
+        return self.name
+
+
+class PromotionEvent(BaseModel):
+    institution = ForeignKeyField(
+        RecommendingInstitution, backref="events", on_delete="RESTRICT", verbose_name="推荐机构"
+    )
+    kind = CharField(max_length=20, choices=EVENT_KINDS, verbose_name="活动类型")
+    held_on = DateField(index=True, verbose_name="举办日期")
+    title = CharField(max_length=200, verbose_name="活动名称")
+    participant_count = IntegerField(default=0, verbose_name="参加人数")
+
+    class Meta:
+        verbose_name = "宣传对接活动"
+        indexes = ((("institution", "held_on"), False),)
+
+    def __str__(self):
+        return self.title
+
+
+class ServiceInstitution(Application):
+    name = CharField(max_length=120, unique=True, verbose_name="机构名称")
+    credit_code = CharField(max_length=18, unique=True, null=True, verbose_name="统一社会信用代码")
+    parent_org_name = CharField(max_length=120, null=True, verbose_name="授权单位（高校院所/央企集团）")
+    parent_org_type = CharField(
+        max_length=30, choices=PARENT_ORG_TYPES, null=True, verbose_name="授权单位类型"
+    )
+    parent_in_platform = BooleanField(default=False, verbose_name="授权单位已加入首都科技条件平台")
+    is_independent_legal_entity = BooleanField(default=False, verbose_name="独立法人单位")
+    is_domain_center = BooleanField(default=False, index=True, verbose_name="领域中心")
+    domain = CharField(max_length=30, choices=DOMAIN_FIELDS, null=True, verbose_name="所属领域")
+    application_form = material("专业服务机构申请表")
+    commitment_letter = material("承诺函")
+    management_rules = material("机构内创新券管理办法细则")
+    authorization_letter = material("授权函")
+
+    class Meta:
+        verbose_name = "专业服务机构"
+
+    def __str__(self):
+        return self.name
+
+
+class PerformanceEvaluation(BaseModel):
+    institution = ForeignKeyField(
+        ServiceInstitution, backref="evaluations", on_delete="RESTRICT", verbose_name="专业服务机构"
+    )
+    year = IntegerField(verbose_name="评价年度")
+    score = DecimalField(max_digits=5, decimal_places=1, auto_round=False, verbose_name="得分")
+    grade = CharField(max_length=20, choices=GRADES, index=True, verbose_name="等级")
+    comments = TextField(null=True, verbose_name="评价意见")
+
+    class Meta:
+        verbose_name = "年度绩效评价"
+        indexes = ((("institution", "year"), True),)
+
+    def __str__(self):
+        return f"{self.year} 年度"
+
+
+class DomainCenterMember(Application):
+    name = CharField(max_length=120, unique=True, verbose_name="单位名称")
+    credit_code = CharField(max_length=18, unique=True, null=True, verbose_name="统一社会信用代码")
+    org_type = CharField(max_length=40, choices=MEMBER_ORG_TYPES, verbose_name="单位类型")
+    domain_center = ForeignKeyField(
+        ServiceInstitution, backref="members", on_delete="RESTRICT", verbose_name="所属领域中心"
+    )
+    field = CharField(max_length=30, choices=DOMAIN_FIELDS, verbose_name="行业领域")
+    authorization_letter = material("授权委托书")
+
+    class Meta:
+        verbose_name = "领域中心成员单位"
+
+    def __str__(self):
+        return self.name
+
+
+class Lab(Application):
+    name = CharField(max_length=150, unique=True, verbose_name="实验室名称")
+    category = CharField(max_length=40, choices=LAB_CATEGORIES, index=True, verbose_name="实验室类别")
+    recognition_ref = CharField(max_length=100, null=True, verbose_name="认定文号")
+    service_institution = ForeignKeyField(
+        ServiceInstitution, backref="labs", on_delete="RESTRICT", verbose_name="上报专业服务机构"
+    )
+    member_unit = ForeignKeyField(
+        DomainCenterMember, null=True, backref="labs", on_delete="RESTRICT", verbose_name="领域中心成员单位"
+    )
+    capabilities = MultiChoiceField(options=CAPABILITIES, default="", verbose_name="服务能力")
+
+    class Meta:
+        verbose_name = "开放实验室"
+
+    def __str__(self):
+        return self.name
+
+
+class Enterprise(BaseModel):
+    name = CharField(max_length=150, unique=True, verbose_name="企业（团队）名称")
+    kind = CharField(max_length=20, choices=ENTERPRISE_KINDS, index=True, verbose_name="类型")
+    credit_code = CharField(max_length=18, unique=True, null=True, verbose_name="统一社会信用代码")
+    district = CharField(max_length=20, choices=DISTRICTS, index=True, verbose_name="所在区")
+    employee_count = IntegerField(null=True, verbose_name="从业人数")
+    annual_revenue = money("年营业收入（元）", null=True)
+    contact_name = CharField(max_length=50, null=True, verbose_name="联系人")
+    contact_phone = CharField(max_length=30, null=True, verbose_name="联系电话")
+    contact_email = CharField(max_length=120, null=True, verbose_name="电子邮箱")
+    recommended_by = ForeignKeyField(
+        RecommendingInstitution, null=True, backref="enterprises", on_delete="RESTRICT",
+        verbose_name="推荐机构",
+    )
+
+    class Meta:
+        verbose_name = "企业"
+
+    def __str__(self):
+        return self.name
+
+
+class NewTechProduct(BaseModel):
+    name = CharField(max_length=150, index=True, verbose_name="产品（服务）名称")
+    supplier = CharField(max_length=150, verbose_name="供应单位")
+    catalogue_ref = CharField(max_length=60, unique=True, verbose_name="目录编号")
+    valid_from = DateField(verbose_name="有效期起")
+    valid_to = DateField(index=True, verbose_name="有效期止")
+
+    class Meta:
+        verbose_name = "新技术新产品"
+
+    def __str__(self):
+        return f"{self.name}（{self.catalogue_ref}）"
+
+
+class Project(BaseModel):
+    code = CharField(max_length=20, unique=True, verbose_name="项目编号")
+    title = CharField(max_length=200, verbose_name="项目名称")
+    enterprise = ForeignKeyField(
+        Enterprise, backref="projects", on_delete="RESTRICT", verbose_name="企业"
+    )
+    lab = ForeignKeyField(Lab, backref="projects", on_delete="RESTRICT", verbose_name="实验室")
+    activity_type = CharField(max_length=30, choices=ACTIVITY_TYPES, index=True, verbose_name="活动类型")
+    priority_theme = CharField(
+        max_length=30, choices=PRIORITY_THEMES, default="none", index=True, verbose_name="优先支持方向"
+    )
+    voucher_amount = money("创新券金额（元）")
+    contract_amount = money("审定合同额（元）", null=True)
+    voucher_granted_on = DateField(null=True, verbose_name="创新券发放日期")
+    contract_signed_on = DateField(null=True, verbose_name="合同签订日期")
+    contract_has_voucher_clause = BooleanField(default=False, verbose_name="合同含创新券条款")
+    contract_voucher_amount = money("合同约定创新券额度（元）", null=True)
+    status = CharField(
+        max_length=20, choices=PROJECT_STATUSES, default="draft", index=True, verbose_name="状态"
+    )
+    completion_result = CharField(
+        max_length=10, choices=COMPLETION_RESULTS, null=True, verbose_name="结题结论"
+    )
+    completion_reason = TextField(null=True, verbose_name="专家意见")
+    liable_party = CharField(max_length=20, choices=LIABLE_PARTIES, null=True, verbose_name="责任方")
+
+    class Meta:
+        verbose_name = "创新券项目"
+        indexes = ((("status", "created_at"), False),)
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def save(self, *args, **kwargs):
+        if not self.code:
+            self.code = Project.next_code()
+        return super().save(*args, **kwargs)
+
+    @classmethod
+    def next_code(cls, today=None):
+        """CXQ + year + six-digit sequence within the year."""
+        prefix = f"CXQ{(today or datetime.date.today()).year}"
+        last = (
+            cls.select(cls.code)
+            .where(cls.code.startswith(prefix))
+            .order_by(cls.code.desc())
+            .limit(1)
+            .scalar()
+        )
+        seq = int(last[len(prefix):]) + 1 if last else 1
+        return f"{prefix}{seq:06d}"
+
+
+class ProjectPurchase(BaseModel):
+    project = ForeignKeyField(Project, backref="purchases", on_delete="RESTRICT", verbose_name="项目")
+    product = ForeignKeyField(
+        NewTechProduct, backref="purchases", on_delete="RESTRICT", verbose_name="新技术新产品"
+    )
+    amount = money("购买金额（元）")
+    purchased_on = DateField(verbose_name="购买日期")
+
+    class Meta:
+        verbose_name = "新技术新产品购买"
+
+    def __str__(self):
+        return f"{self.product_id} / {self.amount}"
+
+
+class PolicySetting(BaseModel):
+    key = CharField(max_length=60, unique=True, verbose_name="参数键")
+    value = CharField(max_length=60, null=True, verbose_name="参数值")
+    description = CharField(max_length=255, null=True, verbose_name="说明")
+
+    class Meta:
+        verbose_name = "政策参数"
+
+    def __str__(self):
+        return self.key
+
+
+class AuditLog(BaseModel):
+    at = DateTimeField(default=now, index=True, verbose_name="时间")
+    user = ForeignKeyField(User, null=True, backref="+", on_delete="RESTRICT", verbose_name="操作人")
+    username = CharField(max_length=60, null=True, verbose_name="用户名")
+    action = CharField(max_length=40, index=True, verbose_name="操作")
+    model = CharField(max_length=60, null=True, verbose_name="数据表")
+    object_id = IntegerField(null=True, verbose_name="记录编号")
+    changes = TextField(null=True, verbose_name="变更内容")
+
+    class Meta:
+        verbose_name = "审计日志"
+        indexes = ((("model", "object_id"), False),)
+
+    def save(self, *args, **kwargs):
+        # Audit rows are written once and never changed, whoever asks.
+        if self.id is not None and not kwargs.get("force_insert"):
+            raise PermissionError("audit_log rows are append-only")
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        raise PermissionError("audit_log rows are append-only")
+
+    @property
+    def changes_dict(self):
+        return json.loads(self.changes) if self.changes else {}
+
+
+ALL_MODELS = (
+    User,
+    StoredFile,
+    RecommendingInstitution,
+    PromotionEvent,
+    ServiceInstitution,
+    PerformanceEvaluation,
+    DomainCenterMember,
+    Lab,
+    Enterprise,
+    NewTechProduct,
+    Project,
+    ProjectPurchase,
+    PolicySetting,
+    AuditLog,
+)
+
+# The key that closes a circle of references; its constraint is added
+# after the tables exist (see init_db.create_schema).
+DEFERRED_KEYS = (User.institution,)
+
+
+def open_database(url, default_sqlite_path):
+    """The database named by DATABASE_URL, or the embedded SQLite file."""
+    from peewee import SqliteDatabase
+    from playhouse.db_url import connect
+
+    if not url or url.startswith("sqlite:"):
+        path = default_sqlite_path
+        if url and url.startswith("sqlite:///"):
+            path = url[len("sqlite:///"):]
+        # foreign_keys: SQLite only enforces them when asked; WAL lets readers
+        # go on while a clerk saves.
+        return SqliteDatabase(
+            path,
+            pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000},
+        )
+    return connect(url)
+
+
+def create_schema(database=None):
+    """Create what is missing; safe to run again."""
+    database = database or db.obj
+    with database.connection_context():
+        database.create_tables(ALL_MODELS, safe=True)
+        if database.__class__.__name__.startswith("Postgres"):
+            # SQLite cannot add a constraint to an existing table; there the
+            # application's reference check before a delete covers this key.
+            for field in DEFERRED_KEYS:
+                table = field.model._meta.table_name
+                name = f"fk_{table}_{field.column_name}_refs_{field.rel_model._meta.table_name}"
+                exists = database.execute_sql(
+                    "SELECT 1 FROM information_schema.table_constraints"
+                    " WHERE constraint_name = %s",
+                    (name,),
+                ).fetchone()
+                if not exists:
+                    database.execute_sql(
+                        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}"'
+                        f' FOREIGN KEY ("{field.column_name}")'
+                        f' REFERENCES "{field.rel_model._meta.table_name}" ("id")'
+                    )

@@ -6,6 +6,7 @@ Chinese names, so lists, forms, details pages and exports all read the same
 words from here.
 """
 import datetime
+import decimal
 import json
 
 from peewee import (
@@ -175,11 +176,23 @@ def now():
     return datetime.datetime.now().replace(microsecond=0)
 
 
+class MoneyField(DecimalField):
+    """Yuan with two places; Decimal end to end, never float. SQLite's
+    NUMERIC affinity drops trailing zeros, so values are re-quantized on read."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("auto_round", False)
+        super().__init__(*args, **kwargs)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        return value.quantize(decimal.Decimal(1).scaleb(-self.decimal_places)) if value is not None else None
+
+
 def money(label, **kwargs):
-    """Yuan with two places; Decimal end to end, never float."""
-    return DecimalField(
-        max_digits=14, decimal_places=2, auto_round=False, verbose_name=label, **kwargs
-    )
+    return MoneyField(verbose_name=label, **kwargs)
 
 
 class MultiChoiceField(TextField):

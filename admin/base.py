@@ -6,6 +6,7 @@ searches, related lists), the way a Django ModelAdmin does.
 """
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
+from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual, FilterLike
@@ -20,7 +21,7 @@ import materials
 from admin.access import allows
 from forms.fields import MaterialUploadField, MultiCheckboxField
 from forms.validators import Unique
-from models import MaterialField, MultiChoiceField, db
+from models import ALL_MODELS, MaterialField, MultiChoiceField, db
 
 # flask-admin's view functions -> the operation of the access table.
 OPERATIONS = {
@@ -309,6 +310,8 @@ class SecureModelView(ModelView):
         """What still refers to this record, as Chinese phrases."""
         found = []
         for fk, related in model._meta.backrefs.items():
+            if related not in ALL_MODELS:
+                continue  # the abstract Application base has no table
             count = related.select().where(fk == model.id).count()
             if count:
                 found.append(f"{related._meta.verbose_name} {count} 条")
@@ -331,6 +334,7 @@ class SecureModelView(ModelView):
             return False
         return True
 
+    @action("delete", "删除", "确定要删除所选记录吗？被其他记录引用的记录不会被删除。")
     def action_delete(self, ids):
         query = self.scope(self.model.select()).where(self.model.id.in_([int(i) for i in ids if str(i).isdigit()]))
         deleted = sum(1 for m in list(query) if self.delete_model(m))

@@ -1,5 +1,7 @@
 """机构管理: recommending institutions and their events, professional service
 institutions and their evaluations, domain-center member units."""
+from flask_admin.contrib.peewee.form import get_form
+from flask_admin.helpers import get_form_data
 from flask_login import current_user
 
 from admin.base import FilterLike, SecureModelView
@@ -45,13 +47,11 @@ class RecommendingInstitutionView(SecureModelView):
     def edit_form(self, obj=None):
         if current_user.role == "institution":
             if not hasattr(self, "_self_service_form"):
-                from flask_admin.contrib.peewee.form import get_form
-
                 self._self_service_form = get_form(
                     self.model, self.model_form_converter(self),
                     base_class=self.form_base_class, only=self.self_service_columns,
                 )
-            return self._self_service_form(self.get_form_data(), obj=obj)
+            return self._self_service_form(get_form_data(), obj=obj)
         return super().edit_form(obj)
 
 

@@ -1,0 +1,128 @@
+"""Records of every kind, valid by the program's rules, for tests to build on."""
+import datetime
+import itertools
+from decimal import Decimal
+
+import models
+from rules import CREDIT_CODE_CHARSET, credit_code_check_char
+
+_seq = itertools.count(1)
+
+
+def credit_code(n=None):
+    n = next(_seq) if n is None else n
+    digits = []
+    for _ in range(9):
+        digits.append(CREDIT_CODE_CHARSET[n % 31])
+        n //= 31
+    body = "91110108" + "".join(reversed(digits))
+    return body + credit_code_check_char(body)
+
+
+def recommending_institution(**kw):
+    n = next(_seq)
+    data = dict(name=f"测试推荐机构{n}", credit_code=credit_code(n), contact_name="王伟",
+                contact_phone="13800138000", contact_email=f"ri{n}@example.cn",
+                served_enterprise_count=40, promised_event_count=2,
+                work_mechanism="工作机制", safeguards="保障措施", status="approved")
+    data.update(kw)
+    return models.RecommendingInstitution.create(**data)
+
+
+def promotion_event(institution, **kw):
+    data = dict(institution=institution, kind="promotion", held_on=datetime.date(2026, 3, 1),
+                title=f"创新券宣讲会{next(_seq)}", participant_count=30)
+    data.update(kw)
+    return models.PromotionEvent.create(**data)
+
+
+def service_institution(**kw):
+    n = next(_seq)
+    data = dict(name=f"测试专业服务机构{n}", credit_code=credit_code(n), parent_org_name="北京理工大学",
+                parent_org_type="university", parent_in_platform=True,
+                is_independent_legal_entity=True, status="approved")
+    data.update(kw)
+    return models.ServiceInstitution.create(**data)
+
+
+def domain_center(**kw):
+    return service_institution(is_domain_center=True, domain="industrial_design", **kw)
+
+
+def evaluation(institution, **kw):
+    data = dict(institution=institution, year=2025, score=Decimal("88.0"), grade="good")
+    data.update(kw)
+    return models.PerformanceEvaluation.create(**data)
+
+
+def member(center, **kw):
+    n = next(_seq)
+    data = dict(name=f"测试成员单位{n}", credit_code=credit_code(n), org_type="private_enterprise",
+                domain_center=center, field=center.domain or "industrial_design", status="approved")
+    data.update(kw)
+    return models.DomainCenterMember.create(**data)
+
+
+def lab(reporter, **kw):
+    n = next(_seq)
+    data = dict(name=f"测试重点实验室{n}", category="beijing_key_lab", recognition_ref=f"京科发〔2024〕{n}号",
+                service_institution=reporter, capabilities=["testing", "joint_rd"], status="approved")
+    data.update(kw)
+    return models.Lab.create(**data)
+
+
+def enterprise(**kw):
+    n = next(_seq)
+    data = dict(name=f"北京测试科技有限公司{n}", kind="small", credit_code=credit_code(n),
+                district="haidian", employee_count=20, contact_name="李娜",
+                contact_phone="13900139000", contact_email=f"e{n}@example.cn")
+    data.update(kw)
+    return models.Enterprise.create(**data)
+
+
+def product(**kw):
+    n = next(_seq)
+    data = dict(name=f"在线监测系统{n}", supplier="北京供应商股份有限公司", catalogue_ref=f"XJS-2026-{n:04d}",
+                valid_from=datetime.date(2026, 1, 1), valid_to=datetime.date(2026, 12, 31))
+    data.update(kw)
+    return models.NewTechProduct.create(**data)
+
+
+def project(enterprise_, lab_, **kw):
+    data = dict(title=f"测试项目{next(_seq)}", enterprise=enterprise_, lab=lab_, activity_type="testing",
+                voucher_amount=Decimal("50000.00"), status="draft")
+    data.update(kw)
+    return models.Project.create(**data)
+
+
+def purchase(project_, product_, **kw):
+    data = dict(project=project_, product=product_, amount=Decimal("1000.00"),
+                purchased_on=datetime.date(2026, 6, 1))
+    data.update(kw)
+    return models.ProjectPurchase.create(**data)
+
+
+def world():
+    """One of every record, linked the way the program links them."""
+    ri = recommending_institution()
+    si = service_institution()
+    center = domain_center()
+    m = member(center)
+    the_lab = lab(si)
+    ent = enterprise(recommended_by=ri)
+    prod = product()
+    proj = project(ent, the_lab)
+    return dict(
+        recommending_institution=ri,
+        promotion_event=promotion_event(ri),
+        service_institution=si,
+        performance_evaluation=evaluation(si),
+        domain_center_member=m,
+        lab=the_lab,
+        enterprise=ent,
+        new_tech_product=prod,
+        project=proj,
+        project_purchase=purchase(proj, prod),
+        policy_setting=models.PolicySetting.create(key="demo_key", value="1", description="测试参数"),
+        audit_log=models.AuditLog.create(action="create", model="lab", object_id=the_lab.id),
+    )

@@ -341,6 +341,14 @@ class SecureModelView(ModelView):
         if deleted:
             flash(f"已删除 {deleted} 条记录。", "success")
 
+    def _export_data(self):
+        count, data = super()._export_data()
+        audit.record(
+            current_user._get_current_object(), "export", self.table,
+            extra={"rows": count, "query": request.query_string.decode("utf-8", "replace")[:500]},
+        )
+        return count, data
+
     # --- ajax lookups --------------------------------------------------------
     def _create_ajax_loader(self, name, options):
         remote = getattr(self.model, name).rel_model

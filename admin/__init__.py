@@ -101,7 +101,7 @@ class DashboardView(AdminIndexView):
 def init_admin(app):
     admin = Admin(
         name="首都科技创新券管理系统",
-        theme=Bootstrap4Theme(base_template="admin/master_cn.html", swatch="default"),
+        theme=Bootstrap4Theme(base_template="admin/master_cn.html", swatch="default", fluid=True),
         index_view=DashboardView(name="工作台", url="/admin"),
     )
     for category, views in AREAS:

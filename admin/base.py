@@ -15,6 +15,9 @@ from flask_admin.model.template import macro
 from flask_login import current_user
 from peewee import JOIN, BooleanField, ForeignKeyField, IntegrityError
 from werkzeug.utils import secure_filename
+from wtforms.fields.core import UnboundField
+from wtforms.validators import InputRequired
+from wtfpeewee.orm import ValueRequired
 
 import audit
 import materials
@@ -56,7 +59,15 @@ class AppModelConverter(CustomModelConverter):
         if field.unique and not field.primary_key:
             field_args = dict(field_args or {})
             field_args["validators"] = list(field_args.get("validators", [])) + [Unique(field)]
-        return super().convert(model, field, field_args)
+        name, form_field = super().convert(model, field, field_args)
+        if form_field is not None:
+            # wtf-peewee's ValueRequired is invisible to flask-admin's required
+            # marker and speaks English; InputRequired shows the * and our words.
+            form_field.kwargs["validators"] = [
+                InputRequired(message="此项为必填项") if isinstance(v, ValueRequired) else v
+                for v in form_field.kwargs.get("validators", [])
+            ]
+        return name, form_field
 
     def handle_material(self, model, field, **kwargs):
         kwargs.pop("filters", None)
@@ -140,7 +151,18 @@ class SecureModelView(ModelView):
             **(self.column_formatters_export or {}),
         }
         self.column_filters = [self._filter_for(model, f) for f in (self.column_filters or ())]
+        if self.column_details_list is None:
+            self.column_details_list = self._details_order(model)
         super().__init__(model, **kwargs)
+
+    def _details_order(self, model):
+        """The record's own fields in form order, then status and review, then
+        the bookkeeping columns last."""
+        hidden = set(self.column_details_exclude_list or ())
+        first = [n for n in (self.form_columns or ()) if n in model._meta.fields]
+        bookkeeping = ["id", "created_at", "updated_at"]
+        rest = [n for n in model._meta.fields if n not in first and n not in bookkeeping]
+        return [n for n in first + rest + bookkeeping if n not in hidden]
 
     # --- labels and filters ----------------------------------------------
     @staticmethod
@@ -180,6 +202,17 @@ class SecureModelView(ModelView):
         if isinstance(field, MultiChoiceField):
             return ContainsWordFilter(field, label, options=field.options)
         return spec
+
+    def search_placeholder(self):
+        names = []
+        for spec in self.column_searchable_list or ():
+            field = getattr(self.model, spec) if isinstance(spec, str) else spec
+            label = field.verbose_name or field.name
+            owner = field.model._meta.verbose_name
+            if field.model is not self.model and not label.startswith(owner):
+                label = owner + label
+            names.append(label)
+        return "搜索：" + "、".join(names) if names else "搜索"
 
     # --- access ----------------------------------------------------------
     def allowed(self, operation):
@@ -272,6 +305,9 @@ class SecureModelView(ModelView):
         return record
 
     # --- forms ------------------------------------------------------------
+    def scaffold_form(self):
+        return ordered(super().scaffold_form(), self.form_columns)
+
     def _narrow(self, form):
         for name, make_query in self.form_queries.items():
             if hasattr(form, name):
@@ -421,6 +457,16 @@ class SecureModelView(ModelView):
             kwargs["related_sections"] = self.related_sections(kwargs["model"])
             kwargs["display_value"] = display_value
         return super().render(template, **kwargs)
+
+
+def ordered(form_class, names):
+    """Lay a generated form out in the order the view lists its columns
+    (wtf-peewee follows the model's field order otherwise)."""
+    for position, name in enumerate(names or ()):
+        unbound = form_class.__dict__.get(name)
+        if isinstance(unbound, UnboundField):
+            unbound.creation_counter = -10_000 + position
+    return form_class
 
 
 def display_value(record, column):

@@ -4,7 +4,7 @@ from flask_admin.contrib.peewee.form import get_form
 from flask_admin.helpers import get_form_data
 from flask_login import current_user
 
-from admin.base import FilterLike, SecureModelView
+from admin.base import FilterLike, SecureModelView, ordered
 from models import (
     DomainCenterMember,
     Enterprise,
@@ -47,9 +47,10 @@ class RecommendingInstitutionView(SecureModelView):
     def edit_form(self, obj=None):
         if current_user.role == "institution":
             if not hasattr(self, "_self_service_form"):
-                self._self_service_form = get_form(
-                    self.model, self.model_form_converter(self),
-                    base_class=self.form_base_class, only=self.self_service_columns,
+                self._self_service_form = ordered(
+                    get_form(self.model, self.model_form_converter(self),
+                             base_class=self.form_base_class, only=self.self_service_columns),
+                    self.self_service_columns,
                 )
             return self._self_service_form(get_form_data(), obj=obj)
         return super().edit_form(obj)

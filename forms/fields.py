@@ -50,10 +50,20 @@ class MaterialUploadField(FileField):
         setattr(obj, name, stored)
 
 
+class CheckboxListWidget(widgets.ListWidget):
+    # flask-admin styles fields by input_type: "checkbox" keeps it from
+    # squeezing the list into a one-line form-control box.
+    input_type = "checkbox"
+
+    def __call__(self, field, **kwargs):
+        kwargs["class"] = ("checkbox-list " + kwargs.get("class", "")).strip()
+        return super().__call__(field, **kwargs)
+
+
 class MultiCheckboxField(SelectMultipleField):
     """Several enumeration words, ticked one by one."""
 
-    widget = widgets.ListWidget(prefix_label=False)
+    widget = CheckboxListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
     def process_data(self, value):

@@ -6,6 +6,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import models
+import rules  # noqa: F401 - connects the rules to every save
 from admin import init_admin
 from auth import bp as auth_bp
 from auth import login_manager

@@ -4,6 +4,7 @@ from werkzeug.security import generate_password_hash
 
 import audit
 import models
+import rules
 from models import DOMAIN_CENTERS, ROLES, RecommendingInstitution, ServiceInstitution, User
 
 
@@ -50,7 +51,9 @@ def register(app):
         """Create the schema and the six domain centers (safe to run again)."""
         models.create_schema()
         created = ensure_domain_centers()
-        click.echo(f"数据库已就绪；新建领域中心 {created} 个（共 {len(DOMAIN_CENTERS)} 个）。")
+        policies = rules.ensure_policy_defaults()
+        click.echo(f"数据库已就绪；新建领域中心 {created} 个（共 {len(DOMAIN_CENTERS)} 个），"
+                   f"补充政策参数 {policies} 项。")
 
     @app.cli.command("create-user")
     @click.argument("username")
@@ -81,6 +84,7 @@ def register(app):
 
         models.create_schema()
         ensure_domain_centers()
+        rules.ensure_policy_defaults()
         if models.Project.select().exists():
             click.echo("数据库中已有项目数据，未重复生成演示数据。")
             return

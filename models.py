@@ -20,9 +20,9 @@ from peewee import (
     DeferredForeignKey,
     ForeignKeyField,
     IntegerField,
-    Model,
     TextField,
 )
+from playhouse.signals import Model
 
 db = DatabaseProxy()
 
@@ -218,6 +218,7 @@ class MultiChoiceField(TextField):
 
 
 class BaseModel(Model):
+    # playhouse.signals' Model: rules.py checks every record before it is saved.
     id = AutoField()
     created_at = DateTimeField(default=now, index=True, verbose_name="创建时间")
     updated_at = DateTimeField(default=now, verbose_name="更新时间")

@@ -1,10 +1,37 @@
 """The program's rules, one home each, named by their id in DOMAIN.md §3.
 
-Forms, workflow transitions and the command line call these functions; each
-raises RuleViolation(field, message) with the Chinese message a clerk reads.
-This module knows nothing of Flask or WTForms.
+Every check raises RuleViolation(field, message): the Chinese message a clerk
+reads beside the field (field None: at the top of the form), naming the limit
+and the value given. This module knows nothing of Flask or WTForms.
+
+Who calls what:
+- `violations(record)` — every rule that applies to a record as it stands;
+  the admin forms show these beside their fields (forms/validators.py).
+- `enforce(record)` — the same, raising the first; peewee's pre_save signal
+  runs it before any record is saved, so the command line, the demo data and
+  later imports cannot write what a form would refuse.
+- the single functions (r1_…, r11_…) — for workflow guards and reports.
 """
+import datetime
 import re
+from decimal import Decimal, InvalidOperation
+
+from playhouse.signals import pre_save
+
+import models
+from models import (
+    DomainCenterMember,
+    Enterprise,
+    Lab,
+    NewTechProduct,
+    PerformanceEvaluation,
+    PolicySetting,
+    Project,
+    ProjectPurchase,
+    PromotionEvent,
+    RecommendingInstitution,
+    ServiceInstitution,
+)
 
 
 class RuleViolation(ValueError):
@@ -14,7 +41,75 @@ class RuleViolation(ValueError):
         self.message = message
 
 
-# --- General: 统一社会信用代码 (GB 32100-2015) ------------------------------
+def _yuan(amount):
+    return f"{Decimal(amount):,.2f} 元"
+
+
+# --- policy settings (政策参数) ------------------------------------------------
+
+# key: (default value, Chinese description, kind). A policy revision changes
+# the row in policy_setting; the rules read it every time.
+POLICY = {
+    "r1_min_served_enterprises": ("30", "推荐机构须拥有的服务企业数量下限（家）", "count"),
+    "r1_min_promised_events": ("2", "推荐机构须承诺组织的宣传、对接活动次数下限（次）", "count"),
+    "r11_purchase_cap_ratio": ("0.30", "新技术新产品购买额占审定合同额的比例上限（0 至 1）", "ratio"),
+    "annual_voucher_cap_per_enterprise": ("", "每家企业每年度创新券金额上限（元），空为不设上限", "amount_or_empty"),
+}
+
+
+def policy(key):
+    """The value in force: the policy_setting row, else the default."""
+    value = PolicySetting.select(PolicySetting.value).where(PolicySetting.key == key).scalar()
+    if value is None and not PolicySetting.select().where(PolicySetting.key == key).exists():
+        value = POLICY[key][0]
+    return (value or "").strip()
+
+
+def policy_count(key):
+    return int(policy(key))
+
+
+def policy_decimal(key):
+    value = policy(key)
+    return Decimal(value) if value else None
+
+
+def ensure_policy_defaults():
+    """Write the defaults that are missing; never overwrite a decision."""
+    created = 0
+    for key, (value, description, _) in POLICY.items():
+        _, was_created = PolicySetting.get_or_create(
+            key=key, defaults={"value": value, "description": description}
+        )
+        created += was_created
+    return created
+
+
+def check_policy_setting(setting):
+    known = POLICY.get(setting.key)
+    if known is None:
+        return
+    kind, value = known[2], (setting.value or "").strip()
+    if kind == "count":
+        if not value.isdigit():
+            raise RuleViolation("value", f"参数值应为不小于 0 的整数，您输入的是“{value}”")
+    elif kind == "ratio":
+        try:
+            ratio = Decimal(value)
+        except InvalidOperation:
+            ratio = None
+        if ratio is None or not Decimal(0) < ratio <= Decimal(1):
+            raise RuleViolation("value", f"比例应为大于 0、不大于 1 的小数（如 0.30），您输入的是“{value}”")
+    elif kind == "amount_or_empty" and value:
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            amount = None
+        if amount is None or amount <= 0:
+            raise RuleViolation("value", f"上限应为正的金额（元）或留空，您输入的是“{value}”")
+
+
+# --- General: 统一社会信用代码 (GB 32100-2015) ------------------------------------
 
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -22,9 +117,7 @@ _CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 
 
 def credit_code_check_char(body):
     """The 18th character for the first 17 of a credit code."""
-    total = sum(
-        CREDIT_CODE_CHARSET.index(ch) * w for ch, w in zip(body, _CREDIT_CODE_WEIGHTS)
-    )
+    total = sum(CREDIT_CODE_CHARSET.index(ch) * w for ch, w in zip(body, _CREDIT_CODE_WEIGHTS))
     return CREDIT_CODE_CHARSET[(31 - total % 31) % 31]
 
 
@@ -32,15 +125,12 @@ def check_credit_code(code, field="credit_code"):
     """Raise unless `code` is a well-formed credit code; return it normalised."""
     code = (code or "").strip().upper()
     if len(code) != 18:
-        raise RuleViolation(
-            field, f"统一社会信用代码应为 18 位，您输入的是 {len(code)} 位"
-        )
+        raise RuleViolation(field, f"统一社会信用代码应为 18 位，您输入的是 {len(code)} 位")
     bad = sorted({ch for ch in code if ch not in CREDIT_CODE_CHARSET})
     if bad:
         raise RuleViolation(
             field,
-            "统一社会信用代码含有不允许的字符：" + "、".join(bad)
-            + "（不使用 I、O、Z、S、V）",
+            "统一社会信用代码含有不允许的字符：" + "、".join(bad) + "（只用数字和除 I、O、Z、S、V 外的大写字母）",
         )
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
@@ -50,7 +140,7 @@ def check_credit_code(code, field="credit_code"):
     return code
 
 
-# --- General: contacts ------------------------------------------------------
+# --- General: contacts, amounts, dates ---------------------------------------------
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
@@ -60,14 +150,438 @@ _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 def check_phone(value, field="contact_phone"):
     value = (value or "").strip()
     if not (_MOBILE.match(value) or _LANDLINE.match(value)):
-        raise RuleViolation(
-            field, f"联系电话格式不正确：{value}（手机号 11 位，或座机如 010-12345678）"
-        )
+        raise RuleViolation(field, f"联系电话格式不正确：“{value}”（手机号 11 位，或座机如 010-12345678）")
     return value
 
 
 def check_email(value, field="contact_email"):
     value = (value or "").strip()
     if not _EMAIL.match(value):
-        raise RuleViolation(field, f"电子邮箱格式不正确：{value}")
+        raise RuleViolation(field, f"电子邮箱格式不正确：“{value}”")
     return value
+
+
+def general_credit_code(record, required):
+    code = getattr(record, "credit_code", None)
+    if code:
+        record.credit_code = check_credit_code(code)
+    elif required:
+        raise RuleViolation("credit_code", "请填写统一社会信用代码")
+
+
+def general_positive(record, *fields):
+    for name in fields:
+        value = getattr(record, name)
+        if value is not None and value <= 0:
+            label = type(record).label(name)
+            raise RuleViolation(name, f"{label}应大于 0，您输入的是 {value}")
+
+
+def general_not_negative(record, *fields):
+    for name in fields:
+        value = getattr(record, name)
+        if value is not None and value < 0:
+            raise RuleViolation(name, f"{type(record).label(name)}不能为负数，您输入的是 {value}")
+
+
+# --- R1 (Q4): a recommending institution's application ------------------------------
+
+def r1_recommending_institution_complete(ri):
+    """Served enterprises, promised events, work mechanism, safeguards and the
+    two materials: what an application needs to be submitted."""
+    least_served = policy_count("r1_min_served_enterprises")
+    served = ri.served_enterprise_count or 0
+    if served < least_served:
+        raise RuleViolation(
+            "served_enterprise_count", f"服务企业数量为 {served} 家，应不少于 {least_served} 家"
+        )
+    least_events = policy_count("r1_min_promised_events")
+    promised = ri.promised_event_count or 0
+    if promised < least_events:
+        raise RuleViolation(
+            "promised_event_count", f"承诺组织宣传、对接活动 {promised} 次，应不少于 {least_events} 次"
+        )
+    if not (ri.work_mechanism or "").strip():
+        raise RuleViolation("work_mechanism", "请填写工作机制：管理机制、服务流程、可辐射的小微企业（创业团队）总体情况")
+    if not (ri.safeguards or "").strip():
+        raise RuleViolation("safeguards", "请填写保障措施：组织保障、业务流程、工作计划")
+    if ri.application_form_id is None:
+        raise RuleViolation("application_form", "请上传推荐机构申请表")
+    if ri.commitment_letter_id is None:
+        raise RuleViolation("commitment_letter", "请上传推荐机构承诺函")
+
+
+# --- R4 (Q5): a professional service institution ------------------------------------
+
+def r4_service_institution_qualified(si):
+    """An independent legal entity authorised by a university, research
+    institute or central SOE group that has joined the platform, with the four
+    materials. The six domain centers are named by the FAQ itself."""
+    if si.is_domain_center:
+        if not si.domain:
+            raise RuleViolation("domain", "领域中心须选择所属领域")
+        return
+    if not si.is_independent_legal_entity:
+        raise RuleViolation("is_independent_legal_entity", "专业服务机构应为独立法人单位")
+    if si.parent_org_type not in dict(models.PARENT_ORG_TYPES):
+        raise RuleViolation("parent_org_type", "请选择授权单位类型：高校、科研院所或大型央企集团")
+    if not (si.parent_org_name or "").strip():
+        raise RuleViolation("parent_org_name", "请填写授权单位名称")
+    if not si.parent_in_platform:
+        raise RuleViolation(
+            "parent_in_platform", "授权单位须已加入首都科技条件平台；未加入的，请通过领域中心成员单位申请"
+        )
+    for name, label in (("application_form", "专业服务机构申请表"), ("commitment_letter", "承诺函"),
+                        ("management_rules", "机构内创新券管理办法细则"), ("authorization_letter", "授权函")):
+        if getattr(si, f"{name}_id") is None:
+            raise RuleViolation(name, f"请上传{label}")
+
+
+# --- R5 (Q5): who reports a lab -----------------------------------------------------------
+
+def r5_lab_reported_by_approved_institution(lab):
+    reporter = ServiceInstitution.get_or_none(ServiceInstitution.id == lab.service_institution_id)
+    if reporter is None or reporter.status != "approved":
+        state = dict(models.APPLICATION_STATUSES).get(reporter.status, reporter.status) if reporter else "不存在"
+        raise RuleViolation(
+            "service_institution", f"实验室须由审核通过的专业服务机构上报；所选机构的状态为“{state}”"
+        )
+
+
+# --- R6 (Q7): the open-lab directory -------------------------------------------------------
+
+ELIGIBLE_LAB_CATEGORIES = (
+    "national_key_lab",
+    "beijing_key_lab",
+    "national_engineering_center",
+    "beijing_engineering_center",
+    "beijing_design_center",
+    "public_service",
+)
+
+
+def r6_directory():
+    """The condition of the 开放实验室目录: approved and of a recognised kind."""
+    return (Lab.status == "approved") & (Lab.category.in_(ELIGIBLE_LAB_CATEGORIES))
+
+
+def r6_lab_in_directory(lab_id, field="lab"):
+    lab = Lab.get_or_none(Lab.id == lab_id)
+    if lab is None:
+        raise RuleViolation(field, "请选择开放实验室目录中的实验室")
+    if not Lab.select().where(Lab.id == lab.id, r6_directory()).exists():
+        if lab.category not in ELIGIBLE_LAB_CATEGORIES:
+            why = f"类别为“{lab.display('category')}”，不属于可合作的实验室类别"
+        else:
+            why = f"状态为“{lab.display('status')}”，尚未进入开放实验室目录"
+        raise RuleViolation(field, f"实验室“{lab.name}”{why}，与目录外实验室合作无法使用创新券")
+    return lab
+
+
+# --- R7 (Q5): domain-center members and their labs ----------------------------------------
+
+def r7_member_joins_domain_center(member):
+    center = ServiceInstitution.get_or_none(ServiceInstitution.id == member.domain_center_id)
+    if center is None or not center.is_domain_center:
+        raise RuleViolation("domain_center", "成员单位须加盟领域中心之一")
+    if member.field != center.domain:
+        raise RuleViolation(
+            "field",
+            f"成员单位应按行业领域加盟：“{center.name}”的领域为“{center.display('domain')}”，"
+            f"所选行业领域为“{dict(models.DOMAIN_FIELDS).get(member.field, member.field)}”",
+        )
+
+
+def r7_member_lab_through_its_center(lab):
+    if lab.member_unit_id is None:
+        return
+    member = DomainCenterMember.get_by_id(lab.member_unit_id)
+    if member.status != "approved":
+        raise RuleViolation("member_unit", f"成员单位“{member.name}”尚未审核通过，其实验室不能上报")
+    if lab.service_institution_id != member.domain_center_id:
+        raise RuleViolation(
+            "service_institution",
+            f"成员单位的实验室须由其所属领域中心“{member.domain_center.name}”上报",
+        )
+
+
+# --- R8 (Q1, Q7): who takes part -------------------------------------------------------------
+
+def r8_enterprise(enterprise):
+    if enterprise.kind not in dict(models.ENTERPRISE_KINDS):
+        raise RuleViolation("kind", "创新券只支持小型企业、微型企业和创业团队")
+    if enterprise.district not in dict(models.DISTRICTS):
+        raise RuleViolation("district", "请选择北京市 16 个区之一")
+    general_credit_code(enterprise, required=enterprise.kind != "startup_team")
+
+
+def r8_project_enterprise(project):
+    enterprise = Enterprise.get_or_none(Enterprise.id == project.enterprise_id)
+    if enterprise is None or enterprise.kind not in dict(models.ENTERPRISE_KINDS):
+        raise RuleViolation("enterprise", "项目只能属于小微企业或创业团队")
+
+
+# --- R9 (Q3): industrial design ----------------------------------------------------------------
+
+def r9_industrial_design_lab(project):
+    if project.activity_type != "industrial_design":
+        return
+    lab = Lab.get_or_none(Lab.id == project.lab_id)
+    if lab is not None and "industrial_design" not in lab.capabilities:
+        raise RuleViolation(
+            "lab", f"工业设计类项目须选择能提供工业设计服务的实验室；“{lab.name}”不提供工业设计服务"
+        )
+
+
+# --- R10 (Q6): the contract ----------------------------------------------------------------------
+
+def r10_contract(project):
+    """Once a contract is registered: the voucher clause with its amount, and
+    contract voucher amount ≤ voucher amount ≤ contract amount."""
+    if project.contract_signed_on is None and not project.contract_has_voucher_clause \
+            and project.contract_voucher_amount is None:
+        return
+    if project.contract_signed_on is None:
+        raise RuleViolation("contract_signed_on", "请填写合同签订日期")
+    granted = project.voucher_granted_on
+    if not project.contract_has_voucher_clause:
+        if granted is not None and project.contract_signed_on < granted:
+            raise RuleViolation(
+                "contract_has_voucher_clause",
+                f"合同签订于 {project.contract_signed_on}，早于创新券发放（{granted}），且未约定创新券内容，"
+                "不能作为创新券项目的有效合同",
+            )
+        raise RuleViolation("contract_has_voucher_clause", "合同须约定创新券相关内容（如使用创新券的额度）")
+    if project.contract_voucher_amount is None:
+        raise RuleViolation("contract_voucher_amount", "请填写合同中约定的创新券额度")
+    if project.contract_amount is None:
+        raise RuleViolation("contract_amount", "请填写审定后的合同额")
+    if project.voucher_amount is not None and project.contract_voucher_amount > project.voucher_amount:
+        raise RuleViolation(
+            "contract_voucher_amount",
+            f"合同约定的创新券额度 {_yuan(project.contract_voucher_amount)} 超过创新券金额 {_yuan(project.voucher_amount)}",
+        )
+
+
+def general_voucher_within_contract(project):
+    if project.contract_amount is not None and project.voucher_amount is not None \
+            and project.voucher_amount > project.contract_amount:
+        raise RuleViolation(
+            "voucher_amount",
+            f"创新券金额 {_yuan(project.voucher_amount)} 超过审定合同额 {_yuan(project.contract_amount)}",
+        )
+
+
+# --- R11 (Q2): new technologies and products ----------------------------------------------------
+
+def r11_cap(contract_amount):
+    return (contract_amount * policy_decimal("r11_purchase_cap_ratio")).quantize(Decimal("0.01"))
+
+
+def r11_purchases_total(project_id, excluding=None):
+    query = ProjectPurchase.select(ProjectPurchase.amount).where(ProjectPurchase.project == project_id)
+    if excluding is not None:
+        query = query.where(ProjectPurchase.id != excluding)
+    # Summed in Python, in Decimal: SQLite would add floats.
+    return sum((amount for (amount,) in query.tuples()), Decimal("0.00"))
+
+
+def r11_product_valid_on(purchase):
+    product = NewTechProduct.get_or_none(NewTechProduct.id == purchase.product_id)
+    if product is None:
+        raise RuleViolation("product", "请选择已公示的新技术新产品（服务）")
+    if purchase.purchased_on is None:
+        raise RuleViolation("purchased_on", "请填写购买日期")
+    if not product.valid_from <= purchase.purchased_on <= product.valid_to:
+        raise RuleViolation(
+            "purchased_on",
+            f"购买日期 {purchase.purchased_on} 不在“{product.name}”的公示有效期"
+            f"（{product.valid_from} 至 {product.valid_to}）内",
+        )
+
+
+def r11_purchase_within_cap(purchase):
+    if purchase.amount is None:
+        return
+    project = Project.get_or_none(Project.id == purchase.project_id)
+    if project is None:
+        raise RuleViolation("project", "请选择项目")
+    if project.contract_amount is None:
+        raise RuleViolation("project", f"项目 {project.code} 尚无审定合同额，不能登记新技术新产品购买")
+    cap = r11_cap(project.contract_amount)
+    total = r11_purchases_total(project.id, excluding=purchase.id) + purchase.amount
+    if total > cap:
+        ratio = policy_decimal("r11_purchase_cap_ratio") * 100
+        raise RuleViolation(
+            "amount",
+            f"本项目新技术新产品购买合计将为 {_yuan(total)}，超过审定合同额 {_yuan(project.contract_amount)} "
+            f"的 {ratio.normalize():f}%（{_yuan(cap)}）",
+        )
+
+
+def r11_contract_covers_purchases(project):
+    if project.id is None:
+        return
+    used = r11_purchases_total(project.id)
+    if not used:
+        return
+    if project.contract_amount is None:
+        raise RuleViolation("contract_amount", f"本项目已登记新技术新产品购买 {_yuan(used)}，审定合同额不能为空")
+    cap = r11_cap(project.contract_amount)
+    if used > cap:
+        ratio = policy_decimal("r11_purchase_cap_ratio") * 100
+        raise RuleViolation(
+            "contract_amount",
+            f"本项目已登记新技术新产品购买 {_yuan(used)}，审定合同额 {_yuan(project.contract_amount)} 的 "
+            f"{ratio.normalize():f}% 仅为 {_yuan(cap)}，合同额不能低于 {_yuan((used / (ratio / 100)).quantize(Decimal('0.01')))}",
+        )
+
+
+# --- annual cap per enterprise (policy) ------------------------------------------------------
+
+def annual_voucher_cap(project):
+    cap = policy_decimal("annual_voucher_cap_per_enterprise")
+    if cap is None or project.voucher_amount is None:
+        return
+    year = (project.created_at or models.now()).year
+    start, end = datetime.datetime(year, 1, 1), datetime.datetime(year + 1, 1, 1)
+    others = (
+        Project.select(Project.voucher_amount)
+        .where(Project.enterprise == project.enterprise_id,
+               Project.created_at >= start, Project.created_at < end,
+               Project.status != "rejected")
+    )
+    if project.id is not None:
+        others = others.where(Project.id != project.id)
+    total = sum((amount for (amount,) in others.tuples()), Decimal("0.00")) + project.voucher_amount
+    if total > cap:
+        raise RuleViolation(
+            "voucher_amount",
+            f"该企业 {year} 年度创新券金额合计将为 {_yuan(total)}，超过年度上限 {_yuan(cap)}",
+        )
+
+
+# --- R12 (Q8): completion review ----------------------------------------------------------------
+
+def r12_completion(project):
+    """Pass or fail with the experts' reasons; a failure names the liable
+    party. Nothing beyond that is imposed (Q8)."""
+    if project.completion_result is None:
+        if project.liable_party:
+            raise RuleViolation("liable_party", "尚无结题结论，不能认定责任方")
+        return
+    if not (project.completion_reason or "").strip():
+        raise RuleViolation("completion_reason", "请填写专家给出的结题意见和原因")
+    if project.completion_result == "failed" and not project.liable_party:
+        raise RuleViolation("liable_party", "结题未通过的项目须认定责任方（企业、实验室、双方或按合同约定）")
+    if project.completion_result == "passed" and project.liable_party:
+        raise RuleViolation("liable_party", "结题通过的项目不认定责任方")
+
+
+# --- which rules apply to which record ---------------------------------------------------------
+
+def _lab_changed(project):
+    if project.id is None:
+        return True
+    stored = Project.select(Project.lab, Project.activity_type).where(Project.id == project.id).first()
+    return stored is None or stored.lab_id != project.lab_id or stored.activity_type != project.activity_type
+
+
+def _r1_past_draft(ri):
+    # An application past draft keeps what R1 asked of it at submission.
+    if ri.status != "draft":
+        r1_recommending_institution_complete(ri)
+
+
+def _r4_past_draft(si):
+    if si.status != "draft":
+        r4_service_institution_qualified(si)
+
+
+def _r6_when_lab_chosen(project):
+    # A lab leaving the directory later does not freeze its running projects.
+    if _lab_changed(project):
+        r6_lab_in_directory(project.lab_id)
+
+
+def _r9_when_lab_chosen(project):
+    if _lab_changed(project):
+        r9_industrial_design_lab(project)
+
+
+def _product_dates(product):
+    if product.valid_from and product.valid_to and product.valid_from > product.valid_to:
+        raise RuleViolation("valid_to", f"有效期止 {product.valid_to} 早于有效期起 {product.valid_from}")
+
+
+def _evaluation(evaluation):
+    if evaluation.score is not None and not Decimal(0) <= evaluation.score <= Decimal(100):
+        raise RuleViolation("score", f"得分应在 0 至 100 之间，您输入的是 {evaluation.score}")
+    if evaluation.year is not None and not 2000 <= evaluation.year <= models.now().year:
+        raise RuleViolation("year", f"评价年度应在 2000 至 {models.now().year} 之间，您输入的是 {evaluation.year}")
+
+
+def _required_code(record):
+    general_credit_code(record, required=True)
+
+
+def _phone(record):
+    if getattr(record, "contact_phone", None):
+        record.contact_phone = check_phone(record.contact_phone)
+
+
+def _email(record):
+    if getattr(record, "contact_email", None):
+        record.contact_email = check_email(record.contact_email)
+
+
+def _not_negative(*fields):
+    return lambda record: general_not_negative(record, *fields)
+
+
+def _positive(*fields):
+    return lambda record: general_positive(record, *fields)
+
+
+# Per record kind, the checks that apply; each raises at most one violation,
+# so a form shows every problem at once.
+RECORD_RULES = {
+    RecommendingInstitution: (_required_code, _phone, _email,
+                              _not_negative("served_enterprise_count", "promised_event_count"),
+                              _r1_past_draft),
+    ServiceInstitution: (lambda si: general_credit_code(si, required=not si.is_domain_center),
+                         _phone, _email, _r4_past_draft),
+    DomainCenterMember: (_required_code, _phone, _email, r7_member_joins_domain_center),
+    Lab: (_phone, _email, r5_lab_reported_by_approved_institution, r7_member_lab_through_its_center),
+    Enterprise: (r8_enterprise, _phone, _email, _not_negative("employee_count", "annual_revenue")),
+    NewTechProduct: (_product_dates,),
+    Project: (_positive("voucher_amount", "contract_amount", "contract_voucher_amount"),
+              r8_project_enterprise, _r6_when_lab_chosen, _r9_when_lab_chosen,
+              general_voucher_within_contract, r10_contract, r11_contract_covers_purchases,
+              annual_voucher_cap, r12_completion),
+    ProjectPurchase: (_positive("amount"), r11_product_valid_on, r11_purchase_within_cap),
+    PromotionEvent: (_not_negative("participant_count"),),
+    PerformanceEvaluation: (_evaluation,),
+    PolicySetting: (check_policy_setting,),
+}
+
+
+def violations(record):
+    """Every refusal for the record as it stands, as a list."""
+    found = []
+    for check in RECORD_RULES.get(type(record), ()):
+        try:
+            check(record)
+        except RuleViolation as exc:
+            found.append(exc)
+    return found
+
+
+def enforce(record):
+    for check in RECORD_RULES.get(type(record), ()):
+        check(record)
+
+
+@pre_save(sender=None)
+def _enforce_before_save(sender, instance, created):
+    enforce(instance)

@@ -23,7 +23,8 @@ import audit
 import materials
 from admin.access import allows
 from forms.fields import MaterialUploadField, MultiCheckboxField
-from forms.validators import Unique
+from forms.validators import Unique, apply_record_rules
+from rules import RuleViolation
 from models import ALL_MODELS, MaterialField, MultiChoiceField, db
 
 # flask-admin's view functions -> the operation of the access table.
@@ -86,6 +87,11 @@ class BoundedAjaxLoader(QueryAjaxModelLoader):
 
     MAX_ROWS = 20
 
+    def __init__(self, name, model, **options):
+        # where: a callable giving the condition the offered rows must meet.
+        self.where = options.pop("where", None)
+        super().__init__(name, model, **options)
+
     def get_one(self, pk):
         try:
             return self.model.get_or_none(self.model.id == int(pk))
@@ -95,6 +101,8 @@ class BoundedAjaxLoader(QueryAjaxModelLoader):
     def get_list(self, term, offset=0, limit=10):
         limit = max(1, min(int(limit or 10), self.MAX_ROWS))
         query = self.model.select()
+        if self.where is not None:
+            query = query.where(self.where())
         term = (term or "").strip()
         if term:
             condition = None
@@ -335,7 +343,17 @@ class SecureModelView(ModelView):
             after=audit.snapshot(model),
         )
 
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        if valid and request.endpoint in (f"{self.endpoint}.create_view", f"{self.endpoint}.edit_view"):
+            valid = apply_record_rules(form, self.model, getattr(form, "_obj", None))
+        return valid
+
     def handle_view_exception(self, exc):
+        if isinstance(exc, RuleViolation):
+            # The save-time backstop caught what the form check could not see.
+            flash(exc.message, "error")
+            return True
         if isinstance(exc, IntegrityError):
             # The form checks uniqueness; this is the race it cannot see.
             flash("保存失败：数据与已有记录冲突（名称、代码或关联记录），请检查后重试。", "error")

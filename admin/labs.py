@@ -1,7 +1,7 @@
 """实验室: the open labs reported by service institutions."""
 from admin.base import FilterLike, SecureModelView
 from admin.institutions import CONTACTS
-from models import Project, ServiceInstitution
+from models import DomainCenterMember, Project, ServiceInstitution
 
 
 class LabView(SecureModelView):
@@ -15,4 +15,9 @@ class LabView(SecureModelView):
                             ("service_institution", ServiceInstitution.name))
     form_columns = ("name", "category", "recognition_ref", "service_institution",
                     "member_unit", "capabilities", *CONTACTS)
+    # R5 and R7: offer approved reporters and approved member units only.
+    form_queries = {
+        "service_institution": lambda: ServiceInstitution.select().where(ServiceInstitution.status == "approved"),
+        "member_unit": lambda: DomainCenterMember.select().where(DomainCenterMember.status == "approved"),
+    }
     details_related = ((Project.lab, ("code", "title", "activity_type", "status")),)

@@ -1,5 +1,6 @@
 """企业与项目: enterprises, voucher projects, new technology products and the
 purchases of them."""
+import rules
 from admin.base import FilterLike, SecureModelView
 from models import Enterprise, Lab, NewTechProduct, Project, ProjectPurchase, RecommendingInstitution
 
@@ -35,7 +36,8 @@ class ProjectView(SecureModelView):
                     "contract_has_voucher_clause", "contract_voucher_amount")
     form_ajax_refs = {
         "enterprise": {"fields": ("name", "credit_code"), "placeholder": "输入企业名称或信用代码"},
-        "lab": {"fields": ("name",), "placeholder": "输入实验室名称"},
+        # R6: only the open-lab directory is offered (and R6 refuses the rest).
+        "lab": {"fields": ("name",), "placeholder": "输入开放实验室名称", "where": rules.r6_directory},
     }
     details_related = ((ProjectPurchase.project, ("product", "amount", "purchased_on")),)
 

@@ -1,26 +1,10 @@
-"""Thin WTForms adapters: each calls its rule in rules.py or checks the
-database the way the rule needs, and turns a refusal into a field error."""
-from wtforms.validators import StopValidation, ValidationError
+"""Thin WTForms adapters: the rules live in rules.py; these put their
+refusals beside the fields a clerk filled in."""
+from flask import flash
+from wtforms.validators import ValidationError
 
 import rules
-
-
-class Rule:
-    """Run a rules.py check on the field's value (blank values are left to
-    Optional / required validators)."""
-
-    def __init__(self, check):
-        self.check = check
-
-    def __call__(self, form, field):
-        if field.data in (None, ""):
-            return
-        try:
-            normalised = self.check(field.data, field.name)
-        except rules.RuleViolation as exc:
-            raise StopValidation(exc.message) from exc
-        if normalised is not None:
-            field.data = normalised
+from forms.fields import MaterialUploadField
 
 
 class Unique:
@@ -40,3 +24,31 @@ class Unique:
             query = query.where(model.id != current.id)
         if query.exists():
             raise ValidationError(f"{field.label.text}“{value}”已存在，不能重复")
+
+
+# Stands for a file uploaded with this very form: it will be attached on save.
+PENDING_UPLOAD = -1
+
+
+def apply_record_rules(form, model, stored=None):
+    """Check the record the form would write against rules.py, without
+    writing anything; put each refusal beside its field. True when clean."""
+    record = model()
+    if stored is not None:
+        record.__data__ = dict(stored.__data__)
+    for name, field in form._fields.items():
+        if isinstance(field, MaterialUploadField):
+            if field.data is not None:
+                record.__data__[name] = PENDING_UPLOAD
+            continue
+        if name in model._meta.fields:
+            field.populate_obj(record, name)
+    found = rules.violations(record)
+    for violation in found:
+        field = form._fields.get(violation.field)
+        if field is not None:
+            field.errors = list(field.errors) + [violation.message]
+        else:
+            # A rule across fields, or about a field this form does not show.
+            flash(violation.message, "error")
+    return not found

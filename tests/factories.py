@@ -3,10 +3,19 @@ import datetime
 import itertools
 from decimal import Decimal
 
+import tempfile
+
+import materials
 import models
 from rules import CREDIT_CODE_CHARSET, credit_code_check_char
 
 _seq = itertools.count(1)
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+_FILES = tempfile.mkdtemp(prefix="voucher-factory-")
+
+
+def stored_pdf(name="材料.pdf"):
+    return materials.store(PDF, "pdf", name, _FILES)
 
 
 def credit_code(n=None):
@@ -26,6 +35,9 @@ def recommending_institution(**kw):
                 served_enterprise_count=40, promised_event_count=2,
                 work_mechanism="工作机制", safeguards="保障措施", status="approved")
     data.update(kw)
+    if data["status"] != "draft":
+        data.setdefault("application_form", stored_pdf("申请表.pdf"))
+        data.setdefault("commitment_letter", stored_pdf("承诺函.pdf"))
     return models.RecommendingInstitution.create(**data)
 
 
@@ -42,6 +54,9 @@ def service_institution(**kw):
                 parent_org_type="university", parent_in_platform=True,
                 is_independent_legal_entity=True, status="approved")
     data.update(kw)
+    if data["status"] != "draft" and not data.get("is_domain_center"):
+        for name in ("application_form", "commitment_letter", "management_rules", "authorization_letter"):
+            data.setdefault(name, stored_pdf(f"{name}.pdf"))
     return models.ServiceInstitution.create(**data)
 
 
@@ -95,6 +110,14 @@ def project(enterprise_, lab_, **kw):
     return models.Project.create(**data)
 
 
+def contracted(contract_amount="100000.00", voucher_amount="50000.00"):
+    """The fields of a project whose contract is registered (R10)."""
+    return dict(status="contracted", voucher_amount=Decimal(voucher_amount),
+                contract_amount=Decimal(contract_amount), voucher_granted_on=datetime.date(2026, 3, 1),
+                contract_signed_on=datetime.date(2026, 3, 15), contract_has_voucher_clause=True,
+                contract_voucher_amount=Decimal(voucher_amount))
+
+
 def purchase(project_, product_, **kw):
     data = dict(project=project_, product=product_, amount=Decimal("1000.00"),
                 purchased_on=datetime.date(2026, 6, 1))
@@ -111,7 +134,7 @@ def world():
     the_lab = lab(si)
     ent = enterprise(recommended_by=ri)
     prod = product()
-    proj = project(ent, the_lab)
+    proj = project(ent, the_lab, **contracted())
     return dict(
         recommending_institution=ri,
         promotion_event=promotion_event(ri),

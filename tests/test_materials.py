@@ -85,23 +85,25 @@ def test_word_and_image_files_are_accepted(client, as_role):
 def test_a_disguised_file_is_refused_by_its_content(client, as_role):
     w = factories.world()
     ri = w["recommending_institution"]
+    files_before = models.StoredFile.select().count()
     as_role("clerk")
     response = upload(client, "recommending_institution", ri.id, "application_form",
                       b"MZ\x90\x00 this is really a program", "申请表.pdf", ri_form(w))
     assert response.status_code == 200
     assert "文件类型不允许" in response.get_data(as_text=True)
-    assert models.RecommendingInstitution.get_by_id(ri.id).application_form is None
-    assert models.StoredFile.select().count() == 0
+    assert models.RecommendingInstitution.get_by_id(ri.id).application_form_id == ri.application_form_id
+    assert models.StoredFile.select().count() == files_before
 
 
 def test_a_file_over_the_cap_is_refused(client, as_role, app):
     w = factories.world()
     ri = w["recommending_institution"]
+    files_before = models.StoredFile.select().count()
     as_role("clerk")
     big = PDF + b"0" * app.config["MAX_UPLOAD_BYTES"]
     response = upload(client, "recommending_institution", ri.id, "application_form", big, "big.pdf", ri_form(w))
     assert "文件过大" in response.get_data(as_text=True)
-    assert models.StoredFile.select().count() == 0
+    assert models.StoredFile.select().count() == files_before
 
 
 def test_downloads_follow_the_record_permissions(client, as_role):

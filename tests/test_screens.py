@@ -75,7 +75,7 @@ def test_list_shows_chinese_values_and_labels(client, as_role):
     w = factories.world()
     as_role("clerk")
     page = client.get("/admin/project/").get_data(as_text=True)
-    assert "测试检验" in page and "草稿" in page and "项目编号" in page and "创新券金额（元）" in page
+    assert "测试检验" in page and "已签合同" in page and "项目编号" in page and "创新券金额（元）" in page
     assert w["project"].code in page and w["enterprise"].name in page
 
 
@@ -105,7 +105,7 @@ def test_search_filter_and_sort(client, as_role):
 def test_search_on_a_joined_table_and_filter_together(client, as_role):
     w = factories.world()
     as_role("clerk")
-    page = client.get(f"/admin/project/?search={w['enterprise'].name[:6]}&flt0_0=draft")
+    page = client.get(f"/admin/project/?search={w['enterprise'].name[:6]}&flt0_0=contracted")
     assert page.status_code == 200 and w["project"].code in page.get_data(as_text=True)
 
 
@@ -170,7 +170,7 @@ def test_csv_export_has_chinese_headers_and_values(client, as_role):
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][:3] == ["项目编号", "项目名称", "企业"]
-    assert rows[1][0] == w["project"].code and "测试检验" in rows[1] and "草稿" in rows[1]
+    assert rows[1][0] == w["project"].code and "测试检验" in rows[1] and "已签合同" in rows[1]
     assert models.AuditLog.select().where(models.AuditLog.action == "export").exists()
 
 
@@ -184,7 +184,7 @@ def test_list_pages_have_no_n_plus_one(client, as_role, count_queries, table):
     for n in range(25):
         lab = factories.lab(si)
         ent = factories.enterprise(recommended_by=ri)
-        project = factories.project(ent, lab)
+        project = factories.project(ent, lab, **factories.contracted())
         factories.purchase(project, prod)
         factories.promotion_event(ri)
         factories.member(center)

@@ -14,7 +14,7 @@ Who calls what:
 """
 import datetime
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_UP, Decimal, InvalidOperation
 
 from playhouse.signals import pre_save
 
@@ -123,9 +123,10 @@ def credit_code_check_char(body):
 
 def check_credit_code(code, field="credit_code"):
     """Raise unless `code` is a well-formed credit code; return it normalised."""
-    code = (code or "").strip().upper()
-    if len(code) != 18:
-        raise RuleViolation(field, f"统一社会信用代码应为 18 位，您输入的是 {len(code)} 位")
+    raw = (code or "").strip()
+    if len(raw) != 18:
+        raise RuleViolation(field, f"统一社会信用代码应为 18 位，您输入的是 {len(raw)} 位")
+    code = raw.upper()
     bad = sorted({ch for ch in code if ch not in CREDIT_CODE_CHARSET})
     if bad:
         raise RuleViolation(
@@ -375,7 +376,9 @@ def general_voucher_within_contract(project):
 # --- R11 (Q2): new technologies and products ----------------------------------------------------
 
 def r11_cap(contract_amount):
-    return (contract_amount * policy_decimal("r11_purchase_cap_ratio")).quantize(Decimal("0.01"))
+    # Rounded down to the fen: 30 % of 49,999.99 is 14,999.997, so 15,000.00
+    # of purchases is over the line, not on it.
+    return (contract_amount * policy_decimal("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 def r11_purchases_total(project_id, excluding=None):
@@ -433,7 +436,7 @@ def r11_contract_covers_purchases(project):
         raise RuleViolation(
             "contract_amount",
             f"本项目已登记新技术新产品购买 {_yuan(used)}，审定合同额 {_yuan(project.contract_amount)} 的 "
-            f"{ratio.normalize():f}% 仅为 {_yuan(cap)}，合同额不能低于 {_yuan((used / (ratio / 100)).quantize(Decimal('0.01')))}",
+            f"{ratio.normalize():f}% 仅为 {_yuan(cap)}，合同额不能低于 {_yuan((used / (ratio / 100)).quantize(Decimal('0.01'), rounding=ROUND_UP))}",
         )
 
 

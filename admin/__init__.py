@@ -1,4 +1,6 @@
 """The admin site: screens grouped by area, and the office's dashboard."""
+import os
+
 from flask import redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
@@ -103,6 +105,8 @@ def init_admin(app):
         name="首都科技创新券管理系统",
         theme=Bootstrap4Theme(base_template="admin/master_cn.html", swatch="default", fluid=True),
         index_view=DashboardView(name="工作台", url="/admin"),
+        # Chinese for the strings flask-admin's own catalog leaves out.
+        translations_path=os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations"),
     )
     for category, views in AREAS:
         for view_class, model in views:

@@ -50,3 +50,20 @@ def record(user, action, model=None, object_id=None, before=None, after=None, us
         object_id=object_id,
         changes=json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
     )
+
+
+BASIC_ACTIONS = {
+    "create": "新建", "edit": "修改", "delete": "删除", "export": "导出",
+    "login": "登录", "login_failed": "登录失败", "login_refused": "登录被拒（账号停用）",
+    "logout": "退出登录", "change_password": "修改密码", "open_account": "开通账号",
+}
+
+
+def action_label(action):
+    """The Chinese name of an audited action: a basic one or a transition."""
+    if action in BASIC_ACTIONS:
+        return BASIC_ACTIONS[action]
+    import workflow
+
+    labels = {t.name: t.label for t in workflow.TRANSITIONS}
+    return labels.get(action, action)

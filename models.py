@@ -217,19 +217,50 @@ class MultiChoiceField(TextField):
         return self.contains(f",{word},")
 
 
+class StaleRecord(Exception):
+    """The record changed in the database since this copy was read."""
+
+    message = "此记录已被他人修改（您打开编辑页之后有人保存过），您的修改未保存。请重新打开后再改。"
+
+
 class BaseModel(Model):
     # playhouse.signals' Model: rules.py checks every record before it is saved.
     id = AutoField()
     created_at = DateTimeField(default=now, index=True, verbose_name="创建时间")
     updated_at = DateTimeField(default=now, verbose_name="更新时间")
+    # Optimistic locking: every update says which version it started from.
+    version = IntegerField(default=1, verbose_name="版本")
 
     class Meta:
         database = db
         legacy_table_names = False
 
-    def save(self, *args, **kwargs):
+    def save(self, force_insert=False, only=None):
         self.updated_at = now()
-        return super().save(*args, **kwargs)
+        if self.id is None or force_insert:
+            return super().save(force_insert=force_insert, only=only)
+        expected = int(self.version or 1)
+        self.version = expected + 1
+        self._expected_version = expected
+        try:
+            rows = super().save(force_insert=force_insert, only=only)
+        except Exception:
+            self.version = expected
+            raise
+        finally:
+            self._expected_version = None
+        if not rows:
+            # Somebody saved since this copy was read: write nothing over it.
+            self.version = expected
+            raise StaleRecord(StaleRecord.message)
+        return rows
+
+    def _pk_expr(self):
+        expr = super()._pk_expr()
+        expected = getattr(self, "_expected_version", None)
+        if expected is not None:
+            expr = expr & (type(self).version == expected)
+        return expr
 
     @classmethod
     def label(cls, field_name):
@@ -252,8 +283,10 @@ class User(BaseModel):
     role = CharField(max_length=20, choices=ROLES, index=True, verbose_name="角色")
     # The circle user -> institution -> reviewed_by user is closed with a
     # deferred key; init_db adds its constraint where the database allows it.
+    # One system account per institution (Q4): the unique index refuses a
+    # second one whoever tries.
     institution = DeferredForeignKey(
-        "RecommendingInstitution", null=True, on_delete="RESTRICT", verbose_name="所属推荐机构"
+        "RecommendingInstitution", null=True, unique=True, on_delete="RESTRICT", verbose_name="所属推荐机构"
     )
     is_active = BooleanField(default=True, verbose_name="启用")
     must_change_password = BooleanField(default=False, verbose_name="须修改密码")

@@ -3,6 +3,7 @@ from werkzeug.security import generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length, Optional
 
+import audit
 from admin.base import SecureModelView
 
 PASSWORD_LENGTH = Length(min=8, message="密码至少 8 位")
@@ -52,3 +53,4 @@ class AuditLogView(SecureModelView):
     column_sortable_list = ("at", "username", "action", "model")
     column_default_sort = ("at", True)
     column_labels = {"changes": "变更内容（前 → 后）"}
+    column_formatters = {"action": lambda v, c, m, p: audit.action_label(m.action)}

@@ -17,15 +17,18 @@ from peewee import JOIN, BooleanField, ForeignKeyField, IntegrityError
 from werkzeug.utils import secure_filename
 from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired
+from wtforms.widgets import HiddenInput
 from wtfpeewee.orm import ValueRequired
 
 import audit
 import materials
+import workflow
 from admin.access import allows
+from admin.transitions import TransitionsMixin
 from forms.fields import MaterialUploadField, MultiCheckboxField
 from forms.validators import Unique, apply_record_rules
 from rules import RuleViolation
-from models import ALL_MODELS, MaterialField, MultiChoiceField, db
+from models import ALL_MODELS, AuditLog, MaterialField, MultiChoiceField, StaleRecord, db
 
 # flask-admin's view functions -> the operation of the access table.
 OPERATIONS = {
@@ -118,7 +121,7 @@ class BoundedAjaxLoader(QueryAjaxModelLoader):
         )
 
 
-class SecureModelView(ModelView):
+class SecureModelView(TransitionsMixin, ModelView):
     # --- what a screen declares -------------------------------------------
     # FK names whose related record is selected with the page (no N+1).
     list_joins = ()
@@ -161,6 +164,15 @@ class SecureModelView(ModelView):
         self.column_filters = [self._filter_for(model, f) for f in (self.column_filters or ())]
         if self.column_details_list is None:
             self.column_details_list = self._details_order(model)
+        if self.form_columns and "version" not in self.form_columns:
+            # Optimistic locking: the form carries the version it was opened at.
+            self.form_columns = (*self.form_columns, "version")
+        self.form_args = {**(self.form_args or {}), "version": {"widget": HiddenInput()}}
+        if any(t.table == self.table for t in workflow.TRANSITIONS) and self.column_list:
+            self.column_list = (*self.column_list, "transitions")
+            self.column_labels["transitions"] = "办理"
+            self.column_formatters["transitions"] = macro("render_transitions")
+            self.column_export_exclude_list = (*(self.column_export_exclude_list or ()), "transitions")
         super().__init__(model, **kwargs)
 
     def _details_order(self, model):
@@ -169,7 +181,7 @@ class SecureModelView(ModelView):
         hidden = set(self.column_details_exclude_list or ())
         first = [n for n in (self.form_columns or ()) if n in model._meta.fields]
         bookkeeping = ["id", "created_at", "updated_at"]
-        rest = [n for n in model._meta.fields if n not in first and n not in bookkeeping]
+        rest = [n for n in model._meta.fields if n not in first and n not in bookkeeping and n != "version"]
         return [n for n in first + rest + bookkeeping if n not in hidden]
 
     # --- labels and filters ----------------------------------------------
@@ -258,8 +270,12 @@ class SecureModelView(ModelView):
         if name == "ajax_lookup":
             allowed = self.allowed("create") or self.allowed("edit")
         elif name == "action_view":
-            action = request.form.get("action")
-            allowed = action == "delete" and self.allowed("delete")
+            allowed = self.is_action_allowed(request.form.get("action"))
+        elif name == "transition_view":
+            transition = self.transition_or_404(kwargs.get("transition"))
+            allowed = self.allowed("details") and self.may_take(transition)
+        elif name == "bulk_view":
+            allowed = self.allowed("list") and self.bulk_allowed(kwargs.get("transition"))
         elif operation is None:
             allowed = False  # a view nobody mapped is closed, not open
         else:
@@ -269,7 +285,9 @@ class SecureModelView(ModelView):
         return None
 
     def is_action_allowed(self, name):
-        return name == "delete" and self.allowed("delete")
+        if name == "delete":
+            return self.allowed("delete")
+        return self.bulk_allowed(name)
 
     # --- rows: joins and scope ----------------------------------------------
     def _joined_models(self):
@@ -346,10 +364,17 @@ class SecureModelView(ModelView):
     def validate_form(self, form):
         valid = super().validate_form(form)
         if valid and request.endpoint in (f"{self.endpoint}.create_view", f"{self.endpoint}.edit_view"):
-            valid = apply_record_rules(form, self.model, getattr(form, "_obj", None))
+            stored = getattr(form, "_obj", None)
+            if stored is not None and "version" in form._fields and form.version.data != stored.version:
+                flash(StaleRecord.message, "error")
+                return False
+            valid = apply_record_rules(form, self.model, stored)
         return valid
 
     def handle_view_exception(self, exc):
+        if isinstance(exc, StaleRecord):
+            flash(exc.args[0], "error")
+            return True
         if isinstance(exc, RuleViolation):
             # The save-time backstop caught what the form check could not see.
             flash(exc.message, "error")
@@ -470,10 +495,29 @@ class SecureModelView(ModelView):
                 return url_for(f"{self.endpoint}.index_view", **{f"flt0_{self.get_filter_arg(index, flt)}": value})
         return url_for(f"{self.endpoint}.index_view")
 
+    def history(self, model):
+        """The record's audit trail, newest first, for the office's eyes."""
+        if current_user.role == "institution":
+            return None
+        rows = list(
+            AuditLog.select()
+            .where(AuditLog.model == self.table, AuditLog.object_id == model.id)
+            .order_by(AuditLog.id.desc())
+            .limit(50)
+        )
+        for row in rows:
+            row.action_label = audit.action_label(row.action)
+            row.change_list = [
+                (self.model.label(k) if k != "opinion" else "意见", *(v if isinstance(v, list) else [None, v]))
+                for k, v in row.changes_dict.items()
+            ]
+        return rows
+
     def render(self, template, **kwargs):
         if template == self.details_template and "model" in kwargs:
             kwargs["related_sections"] = self.related_sections(kwargs["model"])
             kwargs["display_value"] = display_value
+            kwargs["history"] = self.history(kwargs["model"])
         return super().render(template, **kwargs)
 
 

@@ -4,6 +4,7 @@ from flask_admin.contrib.peewee.form import get_form
 from flask_admin.helpers import get_form_data
 from flask_login import current_user
 
+import workflow
 from admin.base import FilterLike, SecureModelView, ordered
 from models import (
     DomainCenterMember,
@@ -37,7 +38,7 @@ class RecommendingInstitutionView(SecureModelView):
                     "promised_event_count", "work_mechanism", "safeguards",
                     "application_form", "commitment_letter", "introduction", "service_features")
     # Q4: an institution completes its introduction, features and contacts.
-    self_service_columns = ("introduction", "service_features", *CONTACTS)
+    self_service_columns = ("introduction", "service_features", *CONTACTS, "version")
     details_related = (
         (PromotionEvent.institution, ("title", "kind", "held_on", "participant_count")),
         (Enterprise.recommended_by, ("name", "kind", "district")),
@@ -48,12 +49,21 @@ class RecommendingInstitutionView(SecureModelView):
         if current_user.role == "institution":
             if not hasattr(self, "_self_service_form"):
                 self._self_service_form = ordered(
-                    get_form(self.model, self.model_form_converter(self),
-                             base_class=self.form_base_class, only=self.self_service_columns),
+                    get_form(self.model, self.model_form_converter(self), base_class=self.form_base_class,
+                             only=self.self_service_columns, field_args=self.form_args),
                     self.self_service_columns,
                 )
             return self._self_service_form(get_form_data(), obj=obj)
         return super().edit_form(obj)
+
+    def after_model_change(self, form, model, is_created):
+        super().after_model_change(form, model, is_created)
+        # Q4: an opened institution that has completed its introduction,
+        # features and contacts moves on to 已完善信息 by itself.
+        complete = all(getattr(model, name) for name in self.self_service_columns if name != "version")
+        if current_user.role == "institution" and model.status == "account_opened" and complete:
+            workflow.perform(workflow.get(self.table, "complete_profile"), model.id,
+                             current_user._get_current_object())
 
 
 class PromotionEventView(SecureModelView):

@@ -192,7 +192,7 @@ def test_list_pages_have_no_n_plus_one(client, as_role, count_queries, table):
     from tests.conftest import make_user
 
     for n in range(25):
-        make_user(f"inst{n}", "institution", institution=ri)
+        make_user(f"inst{n}", "institution", institution=factories.recommending_institution())
     as_role("admin")
     with count_queries() as small:
         assert client.get(f"/admin/{table}/?page_size=20").status_code == 200

@@ -1,0 +1,149 @@
+"""The screens of workflow.py, shared by every view whose table has
+transitions: a confirmation form per transition at /admin/<table>/<name>/,
+the buttons on lists and details pages, and bulk approve / reject."""
+from flask import abort, flash, make_response, redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.peewee.form import get_form
+from flask_admin.helpers import get_redirect_target
+from flask_login import current_user
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+import workflow
+from rules import RuleViolation
+
+
+class TransitionsMixin:
+    def transitions(self):
+        return workflow.for_table(self.table)
+
+    def available_transitions(self, record):
+        if not current_user.is_authenticated:
+            return []
+        return workflow.available(record, current_user)
+
+    def transition_or_404(self, name):
+        transition = workflow.get(self.table, name)
+        if transition is None:
+            abort(404)
+        return transition
+
+    def may_take(self, transition):
+        return current_user.role in transition.roles
+
+    # --- the confirmation form ---------------------------------------------
+    def transition_form(self, transition, record, formdata=None):
+        names = [n for n in transition.fields if n in self.model._meta.fields]
+        base = get_form(self.model, self.model_form_converter(self), base_class=self.form_base_class,
+                        only=names) if names else self.form_base_class
+
+        class TransitionForm(base):
+            id = HiddenField()
+            opinion = TextAreaField(
+                "意见" + ("（必填）" if transition.opinion_required else ""),
+                validators=[InputRequired(message=f"{transition.label}须填写意见")]
+                if transition.opinion_required else [Optional()],
+            )
+
+        if "username" in transition.fields:
+            TransitionForm.username = StringField(
+                "系统账号用户名", validators=[Optional(), Length(min=3, max=60)],
+                description="留空则自动生成（如 jigou0012）",
+            )
+        form = TransitionForm(formdata, obj=record)
+        form.id.data = record.id
+        for name in transition.required:
+            if name in form._fields:
+                form[name].validators = [InputRequired(message="此项为必填项")] + [
+                    v for v in form[name].validators if not isinstance(v, Optional)
+                ]
+                form[name].flags.required = True
+            if form[name].data is None and name.endswith(("_on",)):
+                form[name].data = workflow.today()
+        return form
+
+    @expose("/<transition>/", methods=("GET", "POST"))
+    def transition_view(self, transition):
+        t = self.transition_or_404(transition)
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        record_id = request.form.get("id") if request.method == "POST" else request.args.get("id")
+        record = self.get_one(record_id)  # scoped: 404 outside the user's rows
+        form = self.transition_form(t, record, request.form if request.method == "POST" else None)
+        if request.method == "POST" and form.validate():
+            values = {name: form[name].data for name in t.fields if name in form._fields}
+            try:
+                result = workflow.perform(t, record.id, current_user._get_current_object(),
+                                          opinion=form.opinion.data or "", values=values)
+            except workflow.WorkflowError as exc:
+                if exc.forbidden:
+                    abort(403)
+                self._place(form, exc.field, exc.message)
+            except RuleViolation as exc:
+                self._place(form, exc.field, exc.message)
+            else:
+                fresh = self.model.get_by_id(record.id)
+                if result.get("password"):
+                    response = make_response(self.render(
+                        "admin/account_opened.html", record=fresh, result=result, return_url=return_url))
+                    # The one-time password must not linger in any cache.
+                    response.headers["Cache-Control"] = "no-store"
+                    return response
+                flash(f"已{t.label}：{fresh}（当前状态：{fresh.display('status')}）", "success")
+                return redirect(self.get_url(".details_view", id=record.id, url=return_url))
+        return self.render("admin/transition.html", transition=t, record=record, form=form,
+                           return_url=return_url, workflow=workflow)
+
+    @staticmethod
+    def _place(form, field, message):
+        if field and field in form._fields:
+            form[field].errors = list(form[field].errors) + [message]
+        else:
+            flash(message, "error")
+
+    # --- bulk approve / reject ------------------------------------------------
+    def _bulk_redirect(self, name, ids):
+        return redirect(self.get_url(".bulk_view", transition=name, ids=",".join(ids),
+                                     url=get_redirect_target() or self.get_url(".index_view")))
+
+    @action("approve", "批量审核通过")
+    def action_approve(self, ids):
+        return self._bulk_redirect("approve", ids)
+
+    @action("reject", "批量驳回")
+    def action_reject(self, ids):
+        return self._bulk_redirect("reject", ids)
+
+    def bulk_allowed(self, name):
+        t = workflow.get(self.table, name)
+        return t is not None and t.bulk and self.may_take(t)
+
+    @expose("/bulk/<transition>/", methods=("GET", "POST"))
+    def bulk_view(self, transition):
+        t = self.transition_or_404(transition)
+        if not t.bulk:
+            abort(404)
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        source = request.form if request.method == "POST" else request.args
+        ids = [int(i) for i in source.get("ids", "").split(",") if i.strip().isdigit()][:500]
+        records = list(self.scope(self.model.select()).where(self.model.id.in_(ids)).order_by(self.model.id))
+        opinion = (request.form.get("opinion") or "").strip()
+        if request.method == "POST":
+            if t.opinion_required and not opinion:
+                flash(f"{t.label}须填写意见", "error")
+            else:
+                done, refused = 0, []
+                for record in records:
+                    try:
+                        workflow.perform(t, record.id, current_user._get_current_object(), opinion=opinion)
+                        done += 1
+                    except (workflow.WorkflowError, RuleViolation) as exc:
+                        refused.append(f"“{record}”：{exc.message}")
+                if done:
+                    flash(f"已{t.label} {done} 条。", "success")
+                for message in refused:
+                    flash(message, "error")
+                return redirect(return_url)
+        return self.render("admin/bulk_transition.html", transition=t, records=records,
+                           ids=",".join(str(r.id) for r in records), opinion=opinion,
+                           return_url=return_url)

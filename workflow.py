@@ -1,0 +1,257 @@
+"""The application states of DOMAIN.md §2, as data, and the one mechanism
+that serves them.
+
+A transition is a row of TRANSITIONS: table, name, from-states, to-state, who
+may take it, which rules guard it, which fields it asks for. `perform()` is the
+only way a status changes: it checks role, state, opinion, separation of
+duties and the rules, changes the state with a conditional UPDATE (so two
+clerks at once end in exactly one transition), runs the transition's effect
+(opening an account) and writes the audit trail, all in one database
+transaction.
+"""
+import datetime
+import secrets
+from dataclasses import dataclass, field
+
+from werkzeug.security import generate_password_hash
+
+import audit
+import models
+import rules
+from models import (
+    AuditLog,
+    DomainCenterMember,
+    Lab,
+    Project,
+    RecommendingInstitution,
+    ServiceInstitution,
+    User,
+    db,
+    now,
+)
+
+OFFICE = frozenset({"admin", "clerk"})
+COMMISSION = frozenset({"admin", "reviewer"})
+
+
+class WorkflowError(Exception):
+    """A refusal with the Chinese message a user reads (field: where it goes)."""
+
+    def __init__(self, message, field=None, forbidden=False):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.forbidden = forbidden
+
+
+@dataclass(frozen=True)
+class Transition:
+    model: type
+    name: str
+    label: str
+    sources: tuple
+    target: str
+    roles: frozenset
+    # rules.py checks beyond the record's own invariants (rules.enforce).
+    checks: tuple = ()
+    # Model fields the user fills in on the confirmation form, and which of
+    # them are required there.
+    fields: tuple = ()
+    required: tuple = ()
+    opinion_required: bool = False
+    # The user who submitted may not take this one (separation of duties).
+    not_by_submitter: bool = False
+    # Fixed values the transition writes besides the status.
+    sets: dict = field(default_factory=dict)
+    # Which bookkeeping fields it stamps: "submitted", "reviewed" or None.
+    stamp: str = None
+    # Extra work inside the same transaction; returns what the result page shows.
+    effect: object = None
+    bulk: bool = False
+
+    @property
+    def table(self):
+        return self.model._meta.table_name
+
+
+def _open_account(record, user, values):
+    """Q4: one institution account, a random first password shown once,
+    stored only hashed, to be changed at first login."""
+    username = (values.get("username") or "").strip() or f"jigou{record.id:04d}"
+    if User.select().where(User.username == username).exists():
+        raise WorkflowError(f"用户名“{username}”已被使用，请换一个", field="username")
+    password = secrets.token_urlsafe(9)
+    account = User.create(
+        username=username,
+        display_name=record.name[:60],
+        role="institution",
+        institution=record.id,
+        password_hash=generate_password_hash(password),
+        must_change_password=True,
+    )
+    audit.record(user, "open_account", "user", account.id, after=audit.snapshot(account))
+    return {"username": username, "password": password, "account_id": account.id}
+
+
+def _application(model, review_roles, submit_checks=()):
+    """submit / approve / reject of an application (institutions, members, labs)."""
+    return (
+        Transition(model, "submit", "提交申请", ("draft", "rejected"), "submitted", OFFICE,
+                   checks=submit_checks, stamp="submitted"),
+        Transition(model, "approve", "审核通过", ("submitted",), "approved", review_roles,
+                   not_by_submitter=True, stamp="reviewed", bulk=True),
+        Transition(model, "reject", "驳回", ("submitted",), "rejected", review_roles,
+                   opinion_required=True, stamp="reviewed", bulk=True),
+    )
+
+
+def _r6_and_r9(project):
+    rules.r6_lab_in_directory(project.lab_id)
+    rules.r9_industrial_design_lab(project)
+
+
+TRANSITIONS = (
+    # Q4: the commission approves recommending institutions; the office opens
+    # the account and trains the institution.
+    *_application(RecommendingInstitution, COMMISSION,
+                  submit_checks=(rules.r1_recommending_institution_complete,)),
+    Transition(RecommendingInstitution, "open_account", "开通系统账号", ("approved",), "account_opened",
+               OFFICE, fields=("username",), sets={"account_opened_at": now}, effect=_open_account),
+    Transition(RecommendingInstitution, "complete_profile", "完善机构信息", ("account_opened",),
+               "profile_completed", frozenset({"institution"})),
+    Transition(RecommendingInstitution, "record_training", "登记业务培训",
+               ("account_opened", "profile_completed"), "trained", OFFICE,
+               fields=("trained_on",), required=("trained_on",)),
+    # Q5: the office reviews service institutions, members and labs.
+    *_application(ServiceInstitution, OFFICE,
+                  submit_checks=(rules.r4_service_institution_qualified,)),
+    *_application(DomainCenterMember, OFFICE, submit_checks=(rules.r7_member_joins_domain_center,)),
+    *_application(Lab, OFFICE, submit_checks=(rules.r5_lab_reported_by_approved_institution,
+                                              rules.r7_member_lab_through_its_center)),
+    # Projects: application, grant, contract (Q6), completion review (Q8).
+    Transition(Project, "submit", "提交申报", ("draft",), "submitted", OFFICE,
+               checks=(rules.r8_project_enterprise, _r6_and_r9)),
+    Transition(Project, "grant", "申报成功（发放创新券）", ("submitted",), "granted", OFFICE,
+               fields=("voucher_granted_on",), required=("voucher_granted_on",), not_by_submitter=True,
+               checks=(rules.annual_voucher_cap,)),
+    Transition(Project, "reject", "申报未通过", ("submitted",), "rejected", OFFICE, opinion_required=True),
+    Transition(Project, "register_contract", "登记合同", ("granted",), "contracted", OFFICE,
+               fields=("contract_signed_on", "contract_amount", "contract_has_voucher_clause",
+                       "contract_voucher_amount"),
+               required=("contract_signed_on", "contract_amount", "contract_voucher_amount"),
+               checks=(rules.r10_contract, rules.r11_contract_covers_purchases)),
+    Transition(Project, "pass_review", "结题通过", ("contracted",), "passed", OFFICE,
+               fields=("completion_reason",), required=("completion_reason",),
+               sets={"completion_result": "passed", "liable_party": None}, checks=(rules.r12_completion,)),
+    Transition(Project, "fail_review", "结题未通过", ("contracted",), "failed", OFFICE,
+               fields=("completion_reason", "liable_party"), required=("completion_reason", "liable_party"),
+               sets={"completion_result": "failed"}, checks=(rules.r12_completion,)),
+)
+
+_BY_KEY = {(t.table, t.name): t for t in TRANSITIONS}
+
+
+def get(table, name):
+    return _BY_KEY.get((table, name))
+
+
+def for_table(table):
+    return [t for t in TRANSITIONS if t.table == table]
+
+
+def state_label(model, value):
+    return dict(model.status.choices).get(value, value)
+
+
+def available(record, user):
+    """The transitions this user may take on this record now (the list and
+    details pages show these; perform() checks again)."""
+    table = record._meta.table_name
+    return [t for t in for_table(table) if record.status in t.sources and user.role in t.roles]
+
+
+def submitter_id(record):
+    """Who submitted the record last, read from the audit trail."""
+    return (
+        AuditLog.select(AuditLog.user)
+        .where(AuditLog.model == record._meta.table_name, AuditLog.object_id == record.id,
+               AuditLog.action == "submit")
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+        .scalar()
+    )
+
+
+def check(transition, record, user, opinion=""):
+    """Everything but the rules on the new values: role, state, opinion,
+    separation of duties."""
+    if user.role not in transition.roles:
+        raise WorkflowError(f"您的角色无权执行“{transition.label}”", forbidden=True)
+    model = transition.model
+    if record.status not in transition.sources:
+        allowed = "、".join(state_label(model, s) for s in transition.sources)
+        raise WorkflowError(
+            f"当前状态为“{state_label(model, record.status)}”，不能{transition.label}（须为“{allowed}”）"
+        )
+    if transition.opinion_required and not (opinion or "").strip():
+        raise WorkflowError(f"{transition.label}须填写意见", field="opinion")
+    if transition.not_by_submitter and submitter_id(record) == user.id:
+        raise WorkflowError("提交该申请的用户不能审核自己提交的申请，请由其他工作人员办理")
+
+
+def perform(transition, record_id, user, opinion="", values=None):
+    """Take the transition on the record; returns the effect's result (or {})."""
+    values = dict(values or {})
+    model = transition.model
+    with db.atomic():
+        record = model.get_or_none(model.id == record_id)
+        if record is None:
+            raise WorkflowError("记录不存在", forbidden=True)
+        check(transition, record, user, opinion)
+        before = audit.snapshot(record)
+
+        changes = {}
+        for name in transition.fields:
+            if name in model._meta.fields:
+                changes[name] = values.get(name)
+        for name, value in transition.sets.items():
+            changes[name] = value() if callable(value) else value
+        stamp = now()
+        if transition.stamp == "submitted":
+            changes["submitted_at"] = stamp
+        elif transition.stamp == "reviewed":
+            changes.update(reviewed_by=user.id, reviewed_at=stamp, review_opinion=(opinion or "").strip() or None)
+        changes["status"] = transition.target
+
+        # The record as it will be, checked by the transition's rules and by
+        # every invariant of rules.py, before anything is written.
+        for name, value in changes.items():
+            setattr(record, name, value)
+        for guard in transition.checks:
+            guard(record)
+        rules.enforce(record)
+
+        # Conditional on the state it was read in: of two clerks acting at
+        # once, exactly one changes it.
+        columns = {getattr(model, name): value for name, value in changes.items()}
+        columns[model.version] = model.version + 1
+        columns[model.updated_at] = stamp
+        updated = (
+            model.update(columns)
+            .where(model.id == record.id, model.status.in_(transition.sources))
+            .execute()
+        )
+        if updated != 1:
+            current = model.get_by_id(record.id)
+            raise WorkflowError(
+                f"该记录刚刚已被他人处理，当前状态为“{state_label(model, current.status)}”，未做任何修改"
+            )
+        result = transition.effect(record, user, values) if transition.effect else {}
+        after = audit.snapshot(model.get_by_id(record.id))
+        audit.record(user, transition.name, transition.table, record.id, before=before, after=after,
+                     extra={"opinion": opinion} if opinion else None)
+    return result or {}
+
+
+def today():
+    return datetime.date.today()

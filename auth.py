@@ -1,10 +1,10 @@
 """Login and logout (flask-login); every attempt is in the audit trail."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 import audit
-from forms.auth import LoginForm, LogoutForm
+from forms.auth import ChangePasswordForm, LoginForm, LogoutForm
 from models import User, now
 
 bp = Blueprint("auth", __name__)
@@ -57,6 +57,42 @@ def login():
             audit.record(None, "login_failed", "user", user.id if user else None, username=username[:60])
         flash(message, "error")
     return render_template("login.html", form=form)
+
+
+# Where a user who must change the password may still go.
+OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static", "admin.static"}
+
+
+@bp.before_app_request
+def require_password_change():
+    """Q4: an account opened with a one-time password changes it first."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in OPEN_WHILE_CHANGING):
+        flash("首次登录请先修改初始密码。", "warning")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+@bp.route("/change-password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = User.get_by_id(current_user.id)
+        if not check_password_hash(user.password_hash, form.current_password.data):
+            form.current_password.errors.append("当前密码不正确")
+        elif form.new_password.data == form.current_password.data:
+            form.new_password.errors.append("新密码不能与当前密码相同")
+        else:
+            User.update(
+                password_hash=generate_password_hash(form.new_password.data),
+                must_change_password=False,
+                version=User.version + 1,
+            ).where(User.id == user.id).execute()
+            audit.record(user, "change_password", "user", user.id)
+            flash("密码已修改。", "success")
+            return redirect(url_for("admin.index"))
+    return render_template("change_password.html", form=form)
 
 
 @bp.route("/logout", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ from admin.institutions import (
     ServiceInstitutionView,
 )
 from admin.labs import LabView
+from admin.reports import ReportsView
 from admin.projects import EnterpriseView, NewTechProductView, ProjectPurchaseView, ProjectView
 from models import (
     AuditLog,
@@ -111,5 +112,6 @@ def init_admin(app):
     for category, views in AREAS:
         for view_class, model in views:
             admin.add_view(view_class(model, category=category))
+    admin.add_view(ReportsView(name="统计报表", endpoint="reports", url="/admin/reports"))
     admin.init_app(app)
     return admin

@@ -26,16 +26,19 @@ ACCESS = {
         "policy_setting": FULL,
         # The trail is read, never written by hand, by anyone.
         "audit_log": READ,
+        "report": frozenset({"list"}),
     },
     "clerk": {
         **{t: FULL for t in PROGRAM_TABLES},
         "policy_setting": READ,
         "audit_log": READ,
+        "report": frozenset({"list"}),
     },
     "reviewer": {
         **{t: READ for t in PROGRAM_TABLES},
         "policy_setting": READ,
         "audit_log": READ,
+        "report": frozenset({"list"}),
     },
     # An opened institution account: its own profile and its own events only
     # (the rows are narrowed by the views' scope).

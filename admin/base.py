@@ -11,11 +11,11 @@ from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual, FilterLike
 from flask_admin.contrib.peewee.form import CustomModelConverter
+from flask_admin.model import typefmt
 from flask_admin.model.template import macro
 from flask_login import current_user
 from peewee import JOIN, BooleanField, ForeignKeyField, IntegrityError
 from werkzeug.utils import secure_filename
-from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired
 from wtforms.widgets import HiddenInput
 from wtfpeewee.orm import ValueRequired
@@ -25,7 +25,7 @@ import materials
 import workflow
 from admin.access import allows
 from admin.transitions import TransitionsMixin
-from forms.fields import MaterialUploadField, MultiCheckboxField
+from forms.fields import MaterialUploadField, MultiCheckboxField, ordered
 from forms.validators import Unique, apply_record_rules
 from rules import RuleViolation
 from models import ALL_MODELS, AuditLog, MaterialField, MultiChoiceField, StaleRecord, db
@@ -149,6 +149,9 @@ class SecureModelView(TransitionsMixin, ModelView):
 
     def __init__(self, model, **kwargs):
         self.table = model._meta.table_name
+        # Yes / no in words on every screen, never True / False.
+        self.column_type_formatters = {**typefmt.BASE_FORMATTERS, bool: lambda view, value, name: YES_NO[value]}
+        self.column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, bool: lambda view, value, name: YES_NO[value]}
         kwargs.setdefault("name", model._meta.verbose_name)
         kwargs.setdefault("endpoint", self.table)
         # Labels come from the fields' verbose names: one place per model.
@@ -179,7 +182,10 @@ class SecureModelView(TransitionsMixin, ModelView):
         """The record's own fields in form order, then status and review, then
         the bookkeeping columns last."""
         hidden = set(self.column_details_exclude_list or ())
-        first = [n for n in (self.form_columns or ()) if n in model._meta.fields]
+        first = []
+        for name in (*(self.column_list or ()), *(self.form_columns or ())):
+            if name in model._meta.fields and name not in first:
+                first.append(name)
         bookkeeping = ["id", "created_at", "updated_at"]
         rest = [n for n in model._meta.fields if n not in first and n not in bookkeeping and n != "version"]
         return [n for n in first + rest + bookkeeping if n not in hidden]
@@ -519,16 +525,6 @@ class SecureModelView(TransitionsMixin, ModelView):
             kwargs["display_value"] = display_value
             kwargs["history"] = self.history(kwargs["model"])
         return super().render(template, **kwargs)
-
-
-def ordered(form_class, names):
-    """Lay a generated form out in the order the view lists its columns
-    (wtf-peewee follows the model's field order otherwise)."""
-    for position, name in enumerate(names or ()):
-        unbound = form_class.__dict__.get(name)
-        if isinstance(unbound, UnboundField):
-            unbound.creation_counter = -10_000 + position
-    return form_class
 
 
 def display_value(record, column):

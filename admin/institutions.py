@@ -5,7 +5,8 @@ from flask_admin.helpers import get_form_data
 from flask_login import current_user
 
 import workflow
-from admin.base import FilterLike, SecureModelView, ordered
+from admin.base import FilterLike, SecureModelView
+from forms.fields import ordered
 from models import (
     DomainCenterMember,
     Enterprise,

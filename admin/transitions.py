@@ -11,6 +11,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 import workflow
+from forms.fields import ordered
 from rules import RuleViolation
 
 
@@ -35,8 +36,8 @@ class TransitionsMixin:
     # --- the confirmation form ---------------------------------------------
     def transition_form(self, transition, record, formdata=None):
         names = [n for n in transition.fields if n in self.model._meta.fields]
-        base = get_form(self.model, self.model_form_converter(self), base_class=self.form_base_class,
-                        only=names) if names else self.form_base_class
+        base = ordered(get_form(self.model, self.model_form_converter(self), base_class=self.form_base_class,
+                                only=names), names) if names else self.form_base_class
 
         class TransitionForm(base):
             id = HiddenField()

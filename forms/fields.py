@@ -3,6 +3,7 @@ from flask import current_app
 from flask_login import current_user
 from markupsafe import escape
 from wtforms import FileField, SelectMultipleField, widgets
+from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 
 import materials
@@ -71,3 +72,13 @@ class MultiCheckboxField(SelectMultipleField):
 
     def populate_obj(self, obj, name):
         setattr(obj, name, list(self.data or []))
+
+
+def ordered(form_class, names):
+    """Lay a generated form out in the order the view lists its columns
+    (wtf-peewee follows the model's field order otherwise)."""
+    for position, name in enumerate(names or ()):
+        unbound = form_class.__dict__.get(name)
+        if isinstance(unbound, UnboundField):
+            unbound.creation_counter = -10_000 + position
+    return form_class

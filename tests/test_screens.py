@@ -18,7 +18,7 @@ TABLES = ("recommending_institution", "promotion_event", "service_institution", 
 # flask-admin's English, which must never reach a clerk's screen.
 ENGLISH = ("Save", "Cancel", "List", "Create", "Edit", "Delete", "Search", "Filter", "Export",
            "Details", "Add Filter", "Apply", "Reset", "Home", "Are you sure", "Record was",
-           "This field is required", "Not a valid", "Previous", "Next", "Actions", "With selected", "None")
+           "This field is required", "Not a valid", "Previous", "Next", "Actions", "With selected", "None", "True", "False")
 
 
 def visible_text(html):

@@ -1,0 +1,95 @@
+"""统计报表: the office's reports (R3 events against promises; the annual
+evaluations of service institutions). One aggregated query each."""
+import datetime
+
+from flask import abort, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from peewee import JOIN, Case, fn
+
+from admin.access import allows
+from models import (
+    GRADES,
+    PerformanceEvaluation,
+    PromotionEvent,
+    RecommendingInstitution,
+    ServiceInstitution,
+)
+
+# Institutions that work for the program: approved and on.
+ACTIVE = ("approved", "account_opened", "profile_completed", "trained")
+
+
+class ReportsView(BaseView):
+    def is_accessible(self):
+        return allows(current_user, "report", "list")
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    @staticmethod
+    def _year_arg():
+        value = request.args.get("year", "")
+        return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
+
+    @expose("/")
+    def index(self):
+        """R3: per recommending institution, events held against promised."""
+        year = self._year_arg()
+        behind_only = request.args.get("behind") == "1"
+        Event, RI = PromotionEvent, RecommendingInstitution
+        joined = Event.institution == RI.id
+        if year:
+            joined &= Event.held_on.between(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+        held = fn.COUNT(Event.id)
+        query = (
+            RI.select(
+                RI.id, RI.name, RI.status, RI.promised_event_count,
+                held.alias("held"),
+                fn.SUM(Case(None, [(Event.kind == "promotion", 1)], 0)).alias("promotions"),
+                fn.SUM(Case(None, [(Event.kind == "matchmaking", 1)], 0)).alias("matchmakings"),
+                fn.MAX(Event.held_on).alias("last_held_on"),
+            )
+            .join(Event, JOIN.LEFT_OUTER, on=joined)
+            .where(RI.status.in_(ACTIVE))
+            .group_by(RI.id, RI.name, RI.status, RI.promised_event_count)
+            .order_by((held - RI.promised_event_count).asc(), RI.name)
+        )
+        if behind_only:
+            query = query.having(held < RI.promised_event_count)
+        rows = list(query.dicts())
+        statuses = dict(RI.status.choices)
+        for row in rows:
+            row["status_label"] = statuses.get(row["status"], row["status"])
+            row["gap"] = max(0, row["promised_event_count"] - row["held"])
+        behind = sum(1 for row in rows if row["gap"])
+        return self.render("admin/report_events.html", rows=rows, year=year, behind_only=behind_only,
+                           behind=behind)
+
+    @expose("/evaluations/")
+    def evaluations(self):
+        """Q5: each approved service institution's evaluation for a year."""
+        year = self._year_arg() or (
+            PerformanceEvaluation.select(fn.MAX(PerformanceEvaluation.year)).scalar()
+            or datetime.date.today().year - 1
+        )
+        SI, PE = ServiceInstitution, PerformanceEvaluation
+        rows = list(
+            SI.select(SI.id, SI.name, SI.is_domain_center, PE.id.alias("evaluation_id"), PE.score, PE.grade)
+            .join(PE, JOIN.LEFT_OUTER, on=((PE.institution == SI.id) & (PE.year == year)))
+            .where(SI.status == "approved")
+            .order_by(PE.score.desc(nulls="LAST"), SI.name)
+            .dicts()
+        )
+        grades = dict(GRADES)
+        counts = {label: 0 for label in grades.values()}
+        for row in rows:
+            row["grade_label"] = grades.get(row["grade"], "")
+            if row["grade"]:
+                counts[row["grade_label"]] += 1
+        missing = sum(1 for row in rows if row["evaluation_id"] is None)
+        years = [y for (y,) in PE.select(PE.year).distinct().order_by(PE.year.desc()).tuples()]
+        return self.render("admin/report_evaluations.html", rows=rows, year=year, years=years,
+                           counts=counts, missing=missing)

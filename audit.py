@@ -59,11 +59,13 @@ BASIC_ACTIONS = {
 }
 
 
-def action_label(action):
+def action_label(action, table=None):
     """The Chinese name of an audited action: a basic one or a transition."""
     if action in BASIC_ACTIONS:
         return BASIC_ACTIONS[action]
     import workflow
 
-    labels = {t.name: t.label for t in workflow.TRANSITIONS}
-    return labels.get(action, action)
+    transition = workflow.get(table, action)
+    if transition is None:
+        transition = next((t for t in workflow.TRANSITIONS if t.name == action), None)
+    return transition.label if transition else action

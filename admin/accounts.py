@@ -53,4 +53,4 @@ class AuditLogView(SecureModelView):
     column_sortable_list = ("at", "username", "action", "model")
     column_default_sort = ("at", True)
     column_labels = {"changes": "变更内容（前 → 后）"}
-    column_formatters = {"action": lambda v, c, m, p: audit.action_label(m.action)}
+    column_formatters = {"action": lambda v, c, m, p: audit.action_label(m.action, m.model)}

@@ -512,7 +512,7 @@ class SecureModelView(TransitionsMixin, ModelView):
             .limit(50)
         )
         for row in rows:
-            row.action_label = audit.action_label(row.action)
+            row.action_label = audit.action_label(row.action, self.table)
             row.change_list = [
                 (self.model.label(k) if k != "opinion" else "意见", *(v if isinstance(v, list) else [None, v]))
                 for k, v in row.changes_dict.items()

@@ -35,9 +35,8 @@ def recommending_institution(**kw):
                 served_enterprise_count=40, promised_event_count=2,
                 work_mechanism="工作机制", safeguards="保障措施", status="approved")
     data.update(kw)
-    if data["status"] != "draft":
-        data.setdefault("application_form", stored_pdf("申请表.pdf"))
-        data.setdefault("commitment_letter", stored_pdf("承诺函.pdf"))
+    data.setdefault("application_form", stored_pdf("申请表.pdf"))
+    data.setdefault("commitment_letter", stored_pdf("承诺函.pdf"))
     return models.RecommendingInstitution.create(**data)
 
 
@@ -54,7 +53,7 @@ def service_institution(**kw):
                 parent_org_type="university", parent_in_platform=True,
                 is_independent_legal_entity=True, status="approved")
     data.update(kw)
-    if data["status"] != "draft" and not data.get("is_domain_center"):
+    if not data.get("is_domain_center"):
         for name in ("application_form", "commitment_letter", "management_rules", "authorization_letter"):
             data.setdefault(name, stored_pdf(f"{name}.pdf"))
     return models.ServiceInstitution.create(**data)
@@ -146,6 +145,6 @@ def world():
         new_tech_product=prod,
         project=proj,
         project_purchase=purchase(proj, prod),
-        policy_setting=models.PolicySetting.create(key="demo_key", value="1", description="测试参数"),
+        policy_setting=models.PolicySetting.create(key=f"demo_key_{next(_seq)}", value="1", description="测试参数"),
         audit_log=models.AuditLog.create(action="create", model="lab", object_id=the_lab.id),
     )

@@ -61,7 +61,7 @@ def test_r1_promised_events_and_texts(client, as_role):
 
 
 def test_r1_materials_must_be_attached(client, as_role):
-    ri = factories.recommending_institution(status="draft")
+    ri = factories.recommending_institution(status="draft", application_form=None, commitment_letter=None)
     models.RecommendingInstitution.update(status="submitted").where(models.RecommendingInstitution.id == ri.id).execute()
     as_role("clerk")
     response = resubmit(client, edit_url("recommending_institution", ri), contact_name="张伟")
@@ -108,7 +108,7 @@ def test_r4_service_institution_qualifications(client, as_role, change, message)
 
 
 def test_r4_materials_and_draft(client, as_role):
-    draft = factories.service_institution(status="draft", parent_in_platform=False)
+    draft = factories.service_institution(status="draft", parent_in_platform=False, application_form=None)
     as_role("clerk")
     saved(resubmit(client, edit_url("service_institution", draft), contact_name="刘洋"))
     models.ServiceInstitution.update(status="submitted").where(models.ServiceInstitution.id == draft.id).execute()

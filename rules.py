@@ -375,6 +375,11 @@ def general_voucher_within_contract(project):
 
 # --- R11 (Q2): new technologies and products ----------------------------------------------------
 
+def r11_percent():
+    """The cap in force, as clerks write it: 30%."""
+    return f"{(policy_decimal('r11_purchase_cap_ratio') * 100).normalize():f}%"
+
+
 def r11_cap(contract_amount):
     # Rounded down to the fen: 30 % of 49,999.99 is 14,999.997, so 15,000.00
     # of purchases is over the line, not on it.
@@ -414,11 +419,10 @@ def r11_purchase_within_cap(purchase):
     cap = r11_cap(project.contract_amount)
     total = r11_purchases_total(project.id, excluding=purchase.id) + purchase.amount
     if total > cap:
-        ratio = policy_decimal("r11_purchase_cap_ratio") * 100
         raise RuleViolation(
             "amount",
             f"本项目新技术新产品购买合计将为 {_yuan(total)}，超过审定合同额 {_yuan(project.contract_amount)} "
-            f"的 {ratio.normalize():f}%（{_yuan(cap)}）",
+            f"的 {r11_percent()}（{_yuan(cap)}）",
         )
 
 
@@ -432,11 +436,11 @@ def r11_contract_covers_purchases(project):
         raise RuleViolation("contract_amount", f"本项目已登记新技术新产品购买 {_yuan(used)}，审定合同额不能为空")
     cap = r11_cap(project.contract_amount)
     if used > cap:
-        ratio = policy_decimal("r11_purchase_cap_ratio") * 100
+        least = (used / policy_decimal("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_UP)
         raise RuleViolation(
             "contract_amount",
             f"本项目已登记新技术新产品购买 {_yuan(used)}，审定合同额 {_yuan(project.contract_amount)} 的 "
-            f"{ratio.normalize():f}% 仅为 {_yuan(cap)}，合同额不能低于 {_yuan((used / (ratio / 100)).quantize(Decimal('0.01'), rounding=ROUND_UP))}",
+            f"{r11_percent()} 仅为 {_yuan(cap)}，合同额不能低于 {_yuan(least)}",
         )
 
 

@@ -403,8 +403,8 @@ class SecureModelView(TransitionsMixin, ModelView):
         return found
 
     def delete_model(self, model):
-        # flask-admin would delete_instance(recursive=True): a lab's projects
-        # would go with it. Program records never cascade.
+        # flask-admin's own delete is recursive: a lab's projects would go
+        # with it. Program records never cascade.
         refs = self.references(model)
         if refs:
             flash(f"“{model}”仍被以下记录引用，不能删除：" + "、".join(refs), "error")

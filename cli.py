@@ -76,6 +76,25 @@ def register(app):
             user = create_user(username, role, password, institution, display_name)
         click.echo(f"已创建账号 {user.username}（{dict(ROLES)[role]}）。")
 
+    @app.cli.command("seed-scale")
+    @click.option("--projects", "n_projects", type=click.IntRange(1, 10_000_000), required=True, help="项目数量")
+    @click.option("--seed", default=1, show_default=True, help="随机种子（相同种子生成相同数据）")
+    def seed_scale_command(n_projects, seed):
+        """Bulk-generate a national-size data set into an empty database."""
+        import time
+
+        import scale
+
+        models.create_schema()
+        rules.ensure_policy_defaults()
+        if models.Project.select().exists():
+            raise click.ClickException("数据库中已有项目数据；请在空数据库上生成规模数据")
+        started = time.perf_counter()
+        counts = scale.seed_scale(n_projects, seed, echo=click.echo)
+        for table, count in counts.items():
+            click.echo(f"  {table}: {count}")
+        click.echo(f"完成，用时 {time.perf_counter() - started:.1f} 秒。")
+
     @app.cli.command("seed-demo")
     @click.option("--seed", default=2026, show_default=True, help="随机种子")
     def seed_demo(seed):

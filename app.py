@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import models
 import rules  # noqa: F401 - connects the rules to every save
+import search  # connects the search index to every save and delete
 from admin import init_admin
 from auth import bp as auth_bp
 from auth import login_manager
@@ -41,6 +42,8 @@ def create_app(config=None):
             database.close()
     # The embedded database needs no setup step: the schema is made on first use.
     models.create_schema(database)
+    with database.connection_context():
+        search.create(database)
 
     csrf.init_app(app)
     # flask-admin's screens and WTForms' messages in Simplified Chinese.

@@ -5,6 +5,7 @@ from werkzeug.security import generate_password_hash
 import audit
 import models
 import rules
+import search
 from models import DOMAIN_CENTERS, ROLES, RecommendingInstitution, ServiceInstitution, User
 
 
@@ -50,6 +51,7 @@ def register(app):
     def init_db():
         """Create the schema and the six domain centers (safe to run again)."""
         models.create_schema()
+        search.create()
         created = ensure_domain_centers()
         policies = rules.ensure_policy_defaults()
         click.echo(f"数据库已就绪；新建领域中心 {created} 个（共 {len(DOMAIN_CENTERS)} 个），"
@@ -94,6 +96,14 @@ def register(app):
         for table, count in counts.items():
             click.echo(f"  {table}: {count}")
         click.echo(f"完成，用时 {time.perf_counter() - started:.1f} 秒。")
+
+    @app.cli.command("reindex")
+    def reindex_command():
+        """Rebuild the search indexes from the records."""
+        search.create()
+        for model in search.SPECS:
+            search.rebuild(model, echo=click.echo)
+        click.echo("搜索索引已重建。")
 
     @app.cli.command("seed-demo")
     @click.option("--seed", default=2026, show_default=True, help="随机种子")

@@ -281,4 +281,9 @@ def seed_scale(n_projects, seed=1, echo=print):
                               ProjectPurchase.updated_at], purchases)
     counts["project_purchase"] = len(purchases)
     tick("新技术新产品购买")
+    import search
+
+    for model in search.SPECS:
+        search.rebuild(model)
+    tick("搜索索引")
     return counts

@@ -22,6 +22,7 @@ from wtfpeewee.orm import ValueRequired
 
 import audit
 import materials
+import search as searching
 import workflow
 from admin.access import allows
 from admin.transitions import TransitionsMixin
@@ -119,7 +120,10 @@ class BoundedAjaxLoader(QueryAjaxModelLoader):
         if self.where is not None:
             query = query.where(self.where())
         term = (term or "").strip()
-        if term:
+        if term and self.model in searching.SPECS:
+            for word in term.split():
+                query = query.where(searching.condition(self.model, word))
+        elif term:
             condition = None
             for field in self._cached_fields:
                 clause = field.contains(term)
@@ -342,8 +346,12 @@ class SecureModelView(TransitionsMixin, ModelView):
         return query, joins
 
     def apply_search(self, query, search, joins):
-        """Every word must match one of the searchable columns (substring)."""
+        """Every word must match one of the searchable columns (substring);
+        large tables answer from their gram index (search.py)."""
         for word in search.split():
+            if self.model in searching.SPECS:
+                query = query.where(searching.condition(self.model, word))
+                continue
             condition = None
             for field in self._search_fields:
                 query = self._handle_join(query, field, joins)

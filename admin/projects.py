@@ -23,7 +23,9 @@ class ProjectView(SecureModelView):
     list_joins = ("enterprise", "lab")
     column_list = ("code", "title", "enterprise", "lab", "activity_type", "priority_theme",
                    "voucher_amount", "contract_amount", "status", "created_at")
-    column_searchable_list = ("code", "title", Enterprise.name)
+    # Code and title, through the gram index (search.py); the enterprise is
+    # found by its own filter.
+    column_searchable_list = ("code", "title")
     column_filters = ("status", "activity_type", "priority_theme", "contract_has_voucher_clause",
                       "completion_result", "liable_party", "voucher_granted_on", "contract_signed_on",
                       "enterprise", "lab",

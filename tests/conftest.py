@@ -77,7 +77,9 @@ def app(database_url, upload_dir, tmp_path_factory):
 
 
 def _wipe(database):
-    tables = [m._meta.table_name for m in models.ALL_MODELS]
+    import search
+
+    tables = [m._meta.table_name for m in models.ALL_MODELS] + [spec.table for spec in search.SPECS.values()]
     if TEST_DB == "postgres":
         database.execute_sql(
             "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"

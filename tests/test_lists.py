@@ -45,3 +45,100 @@ def test_deep_pages_return_the_right_rows(client, as_role):
     newest_first = [lab.name for lab in reversed(labs)]
     shown = re.findall(r"深页实验室\d{3}", page)
     assert shown == newest_first[40:45]
+
+
+# --- search means substring, whatever index answers it ------------------------------
+
+import random  # noqa: E402
+
+import models  # noqa: E402
+import search  # noqa: E402
+
+CHARS = "智能检测材料医疗环保精密数据能源光电芯片软件农业设计仪器北京科技5GAIxy（）·"
+
+
+def listed_ids(client, table, term):
+    page = client.get(f"/admin/{table}/?search={term}&page_size=100").get_data(as_text=True)
+    return {int(i) for i in re.findall(r'name="rowid"[^>]*value="(\d+)"', page)}
+
+
+def scan(model, term, fields):
+    """The plain substring scan the index must agree with."""
+    term = term.lower()
+    return {r.id for r in model.select() if any(term in (getattr(r, f) or "").lower() for f in fields)}
+
+
+def test_search_results_equal_a_substring_scan(client, as_role):
+    rnd = random.Random(42)
+    w = factories.world()
+    for n in range(60):
+        title = "".join(rnd.choice(CHARS) for _ in range(rnd.randint(3, 12)))
+        factories.project(w["enterprise"], w["lab"], title=title)
+        factories.enterprise(name="".join(rnd.choice(CHARS) for _ in range(rnd.randint(4, 10))) + f"公司{n}",
+                             contact_name=rnd.choice(("王伟", "李娜", "Alex")))
+    as_role("clerk")
+    projects = list(models.Project.select())
+    terms = {"智", "能", "G", "x", "（", "智能", "检测", "5G", "北京科技", "·智"}
+    for p in rnd.sample(projects, 15):
+        start = rnd.randrange(len(p.title))
+        terms.add(p.title[start:start + rnd.randint(1, 4)])
+    for term in sorted(terms):
+        if not term.strip():
+            continue
+        expected = scan(models.Project, term, ("title", "code"))
+        assert listed_ids(client, "project", term) == expected, term
+        expected = scan(models.Enterprise, term, ("name", "credit_code", "contact_name"))
+        assert listed_ids(client, "enterprise", term) == expected, term
+
+
+def test_exact_codes_are_found(client, as_role):
+    w = factories.world()
+    as_role("clerk")
+    assert listed_ids(client, "project", w["project"].code) == {w["project"].id}
+    assert listed_ids(client, "project", w["project"].code.lower()) == {w["project"].id}
+    assert listed_ids(client, "project", w["project"].code[3:9]) == {w["project"].id}
+    assert listed_ids(client, "enterprise", w["enterprise"].credit_code) == {w["enterprise"].id}
+    assert listed_ids(client, "enterprise", w["enterprise"].credit_code[-6:]) == {w["enterprise"].id}
+
+
+def test_the_index_follows_inserts_edits_and_deletes(client, as_role):
+    from tests.formtools import resubmit
+
+    w = factories.world()
+    as_role("clerk")
+    created = factories.project(w["enterprise"], w["lab"], title="冷链物流温控检测项目")
+    assert listed_ids(client, "project", "温控") == {created.id}
+    resubmit(client, f"/admin/project/edit/?id={created.id}", title="冷链物流湿度检测项目")
+    assert listed_ids(client, "project", "温控") == set()
+    assert listed_ids(client, "project", "湿度") == {created.id}
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/admin/project/")
+    client.post("/admin/project/delete/", data={"id": created.id, "csrf_token": token})
+    assert models.Project.get_or_none(models.Project.id == created.id) is None
+    spec = search.SPECS[models.Project]
+    key = "id" if search._postgres() else "rowid"
+    left = models.db.obj.execute_sql(f'SELECT COUNT(*) FROM "{spec.table}" WHERE {key} = {created.id}').fetchone()[0]
+    assert left == 0
+
+
+def test_reindex_rebuilds_what_a_bulk_load_left_out(app, client, as_role):
+    w = factories.world()
+    models.Project.insert(code="CXQ2026999999", title="批量导入的氢能项目", enterprise=w["enterprise"].id,
+                          lab=w["lab"].id, activity_type="testing", voucher_amount=1000).execute()
+    as_role("clerk")
+    assert listed_ids(client, "project", "氢能") == set()
+    result = app.test_cli_runner().invoke(args=["reindex"])
+    assert result.exit_code == 0 and "搜索索引已重建" in result.output
+    assert len(listed_ids(client, "project", "氢能")) == 1
+
+
+def test_ajax_lookup_uses_the_same_substring_search(client, as_role):
+    import json
+
+    w = factories.world()
+    target = factories.enterprise(name="北京燕山氢能科技有限公司")
+    as_role("clerk")
+    rows = json.loads(client.get("/admin/project/ajax/lookup/?name=enterprise&query=氢").data)
+    assert [r[0] for r in rows] == [target.id]
+    assert w["enterprise"].id not in [r[0] for r in rows]

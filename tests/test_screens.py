@@ -105,8 +105,8 @@ def test_search_filter_and_sort(client, as_role):
 def test_search_on_a_joined_table_and_filter_together(client, as_role):
     w = factories.world()
     as_role("clerk")
-    page = client.get(f"/admin/project/?search={w['enterprise'].name[:6]}&flt0_0=contracted")
-    assert page.status_code == 200 and w["project"].code in page.get_data(as_text=True)
+    page = client.get(f"/admin/lab/?search={w['service_institution'].name[2:8]}&flt0_0=approved")
+    assert page.status_code == 200 and w["lab"].name in page.get_data(as_text=True)
 
 
 def test_details_show_related_records(client, as_role):

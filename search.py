@@ -1,0 +1,168 @@
+"""Substring search that stays fast at a million rows, for Chinese of any
+length (one and two characters included).
+
+Each indexed record's searchable text is cut into overlapping two-character
+grams (with an end mark, so every character starts a gram). A word of two or
+more characters is a substring exactly when its grams stand consecutively:
+a phrase query. A one-character word is a prefix query on the grams. Both
+databases keep positions: SQLite in an FTS5 table, PostgreSQL in a tsvector
+with a GIN index. Grams are written as hex so no tokenizer can split them.
+
+Codes (project code, credit code) are ASCII of a fixed length: a word of that
+length matches by equality on their unique index, a shorter one by a scan.
+
+The index follows every save and delete (peewee signals); bulk loads call
+rebuild(); `flask --app app reindex` rebuilds everything.
+"""
+from dataclasses import dataclass
+
+from peewee import SQL
+from playhouse.signals import post_delete, post_save
+
+from models import Enterprise, Project, db
+
+END = "\u0001"  # cannot be typed into a search box
+
+
+@dataclass(frozen=True)
+class Spec:
+    model: type
+    text_fields: tuple      # free text: through the gram index
+    code_fields: tuple = ()  # fixed-length ASCII codes: equality, else scan
+    code_length: int = 0
+
+    @property
+    def table(self):
+        return f"{self.model._meta.table_name}_search"
+
+
+SPECS = {
+    Project: Spec(Project, ("title",), ("code",), 13),
+    Enterprise: Spec(Enterprise, ("name", "contact_name"), ("credit_code",), 18),
+}
+
+
+def _hex(ch):
+    return f"{ord(ch):06x}"
+
+
+def grams(text):
+    """The gram tokens of a text, in order."""
+    text = (text or "").lower() + END
+    return [_hex(a) + _hex(b) for a, b in zip(text, text[1:])]
+
+
+def document(spec, record):
+    # The end mark between fields keeps a gram from spanning two of them.
+    return " ".join(" ".join(grams(getattr(record, name))) for name in spec.text_fields)
+
+
+def _postgres():
+    return db.obj.__class__.__name__.startswith("Postgres")
+
+
+# --- schema ----------------------------------------------------------------------
+
+def create(database=None):
+    database = database or db.obj
+    for spec in SPECS.values():
+        if database.__class__.__name__.startswith("Postgres"):
+            database.execute_sql(
+                f'CREATE TABLE IF NOT EXISTS "{spec.table}" (id integer PRIMARY KEY, grams tsvector NOT NULL)')
+            database.execute_sql(
+                f'CREATE INDEX IF NOT EXISTS "{spec.table}_grams" ON "{spec.table}" USING gin (grams)')
+        else:
+            # prefix='6': one-character searches read a prefix index of their own.
+            database.execute_sql(
+                f'CREATE VIRTUAL TABLE IF NOT EXISTS "{spec.table}" '
+                f"USING fts5(grams, tokenize='ascii', prefix='6')")
+
+
+# --- writes ------------------------------------------------------------------------
+
+def _write(spec, pairs):
+    if _postgres():
+        db.obj.execute_sql(
+            f'INSERT INTO "{spec.table}" (id, grams) SELECT v.id, to_tsvector(\'simple\', v.doc) '
+            f"FROM (VALUES {', '.join(['(%s, %s)'] * len(pairs))}) AS v(id, doc) "
+            f"ON CONFLICT (id) DO UPDATE SET grams = EXCLUDED.grams",
+            [x for pair in pairs for x in pair])
+    else:
+        ids = [p[0] for p in pairs]
+        db.obj.execute_sql(f'DELETE FROM "{spec.table}" WHERE rowid IN ({", ".join("?" * len(ids))})', ids)
+        db.obj.execute_sql(
+            f'INSERT INTO "{spec.table}" (rowid, grams) VALUES {", ".join(["(?, ?)"] * len(pairs))}',
+            [x for pair in pairs for x in pair])
+
+
+def index_record(record):
+    spec = SPECS[type(record)]
+    _write(spec, [(record.id, document(spec, record))])
+
+
+def unindex_record(record):
+    spec = SPECS[type(record)]
+    placeholder = "%s" if _postgres() else "?"
+    key = "id" if _postgres() else "rowid"
+    db.obj.execute_sql(f'DELETE FROM "{spec.table}" WHERE {key} = {placeholder}', (record.id,))
+
+
+@post_save(sender=None)
+def _after_save(sender, instance, created):
+    if type(instance) in SPECS:
+        index_record(instance)
+
+
+@post_delete(sender=None)
+def _after_delete(sender, instance):
+    if type(instance) in SPECS:
+        unindex_record(instance)
+
+
+def rebuild(model, echo=None, batch=2000):
+    """Rebuild one model's index from its rows (bulk loads, `reindex`)."""
+    spec = SPECS[model]
+    db.obj.execute_sql(f'DELETE FROM "{spec.table}"')
+    fields = [model.id] + [getattr(model, name) for name in spec.text_fields]
+    last, done = 0, 0
+    while True:
+        rows = list(model.select(*fields).where(model.id > last).order_by(model.id).limit(batch * 5).tuples())
+        if not rows:
+            break
+        with db.atomic():
+            for start in range(0, len(rows), batch):
+                chunk = rows[start:start + batch]
+                pairs = [(row[0], " ".join(" ".join(grams(v)) for v in row[1:])) for row in chunk]
+                _write(spec, pairs)
+        last = rows[-1][0]
+        done += len(rows)
+    if echo:
+        echo(f"  {spec.table}: {done}")
+    return done
+
+
+# --- reads ----------------------------------------------------------------------------
+
+def _match(spec, word):
+    tokens = grams(word)[:-1] if len(word) > 1 else None
+    if _postgres():
+        query = " <-> ".join(tokens) if tokens else f"{_hex(word.lower())}:*"
+        return SQL(f'(SELECT id FROM "{spec.table}" WHERE grams @@ to_tsquery(\'simple\', %s))', [query])
+    query = f'"{" ".join(tokens)}"' if tokens else f"{_hex(word.lower())}*"
+    return SQL(f'(SELECT rowid FROM "{spec.table}" WHERE "{spec.table}" MATCH ?)', [query])
+
+
+def condition(model, word):
+    """The rows of `model` in which `word` is a substring of a searchable
+    field, as a peewee expression."""
+    spec = SPECS[model]
+    result = model.id.in_(_match(spec, word))
+    if word.isascii():
+        for name in spec.code_fields:
+            field = getattr(model, name)
+            if len(word) == spec.code_length:
+                # Every code has this length: a substring this long is the code.
+                result |= field == word.upper()
+            else:
+                result |= field.contains(word)
+    return result

@@ -168,7 +168,7 @@ def test_csv_export_has_chinese_headers_and_values(client, as_role):
     as_role("clerk")
     response = client.get("/admin/project/export/csv/")
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["项目编号", "项目名称", "企业"]
     assert rows[1][0] == w["project"].code and "测试检验" in rows[1] and "已签合同" in rows[1]
     assert models.AuditLog.select().where(models.AuditLog.action == "export").exists()

@@ -231,6 +231,9 @@ class BaseModel(Model):
     # Optimistic locking: every update says which version it started from.
     version = IntegerField(default=1, verbose_name="版本")
 
+    # The fields __str__ reads: what a list needs of a related record.
+    display_fields = ("name",)
+
     class Meta:
         database = db
         legacy_table_names = False
@@ -291,6 +294,8 @@ class User(BaseModel):
     is_active = BooleanField(default=True, verbose_name="启用")
     must_change_password = BooleanField(default=False, verbose_name="须修改密码")
     last_login_at = DateTimeField(null=True, verbose_name="最近登录")
+
+    display_fields = ("username", "display_name")
 
     class Meta:
         verbose_name = "系统账号"
@@ -504,6 +509,8 @@ class NewTechProduct(BaseModel):
     valid_from = DateField(verbose_name="有效期起")
     valid_to = DateField(index=True, verbose_name="有效期止")
 
+    display_fields = ("name", "catalogue_ref")
+
     class Meta:
         verbose_name = "新技术新产品"
 
@@ -536,6 +543,8 @@ class Project(BaseModel):
     )
     completion_reason = TextField(null=True, verbose_name="专家意见")
     liable_party = CharField(max_length=20, choices=LIABLE_PARTIES, null=True, verbose_name="责任方")
+
+    display_fields = ("code", "title")
 
     class Meta:
         verbose_name = "创新券项目"

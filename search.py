@@ -143,13 +143,50 @@ def rebuild(model, echo=None, batch=2000):
 
 # --- reads ----------------------------------------------------------------------------
 
+def _query(words):
+    """One index query for all the words (each a phrase of its grams, or a
+    prefix for a single character), joined by AND."""
+    parts = []
+    for word in words:
+        tokens = grams(word)[:-1] if len(word) > 1 else None
+        if _postgres():
+            parts.append("(" + " <-> ".join(tokens) + ")" if tokens else f"{_hex(word.lower())}:*")
+        else:
+            parts.append(f'"{" ".join(tokens)}"' if tokens else f"{_hex(word.lower())}*")
+    return (" & " if _postgres() else " AND ").join(parts)
+
+
 def _match(spec, word):
-    tokens = grams(word)[:-1] if len(word) > 1 else None
     if _postgres():
-        query = " <-> ".join(tokens) if tokens else f"{_hex(word.lower())}:*"
-        return SQL(f'(SELECT id FROM "{spec.table}" WHERE grams @@ to_tsquery(\'simple\', %s))', [query])
-    query = f'"{" ".join(tokens)}"' if tokens else f"{_hex(word.lower())}*"
-    return SQL(f'(SELECT rowid FROM "{spec.table}" WHERE "{spec.table}" MATCH ?)', [query])
+        return SQL(f'(SELECT id FROM "{spec.table}" WHERE grams @@ to_tsquery(\'simple\', %s))', [_query([word])])
+    return SQL(f'(SELECT rowid FROM "{spec.table}" WHERE "{spec.table}" MATCH ?)', [_query([word])])
+
+
+def index_only(model, words):
+    """True when the index alone answers these words: text that no code can
+    hold (codes are ASCII), so no other column needs looking at."""
+    return model in SPECS and bool(words) and not any(word.isascii() for word in words)
+
+
+def page_ids(model, words, limit, offset=0):
+    """Newest first, straight from the index."""
+    spec = SPECS[model]
+    if _postgres():
+        sql = (f'SELECT id FROM "{spec.table}" WHERE grams @@ to_tsquery(\'simple\', %s) '
+               f"ORDER BY id DESC LIMIT %s OFFSET %s")
+    else:
+        sql = f'SELECT rowid FROM "{spec.table}" WHERE "{spec.table}" MATCH ? ORDER BY rowid DESC LIMIT ? OFFSET ?'
+    return [i for (i,) in db.obj.execute_sql(sql, (_query(words), limit, offset)).fetchall()]
+
+
+def count(model, words, bound):
+    spec = SPECS[model]
+    if _postgres():
+        sql = (f'SELECT COUNT(*) FROM (SELECT 1 FROM "{spec.table}" '
+               f"WHERE grams @@ to_tsquery('simple', %s) LIMIT %s) AS matching")
+    else:
+        sql = f'SELECT COUNT(*) FROM (SELECT 1 FROM "{spec.table}" WHERE "{spec.table}" MATCH ? LIMIT ?)'
+    return db.obj.execute_sql(sql, (_query(words), bound)).fetchone()[0]
 
 
 def condition(model, word):

@@ -8,6 +8,7 @@ import urllib.parse
 
 from flask import Response, abort, current_app, flash, redirect, request, send_file, stream_with_context, url_for
 from flask_admin import expose
+from flask_wtf.csrf import generate_csrf
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
@@ -16,7 +17,7 @@ from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.model import typefmt
 from flask_admin.model.template import macro
 from flask_login import current_user
-from peewee import JOIN, SQL, BooleanField, ForeignKeyField, IntegrityError, fn
+from peewee import JOIN, BooleanField, ForeignKeyField, IntegrityError
 from werkzeug.utils import secure_filename
 from wtforms.validators import InputRequired
 from wtforms.widgets import HiddenInput
@@ -51,6 +52,13 @@ YES_NO = {True: "是", False: "否", None: ""}
 
 # Past this many matches a list says 超过 10,000 条 instead of counting on.
 COUNT_BOUND = 10_000
+
+
+def bounded_count(query):
+    """Exact up to COUNT_BOUND; past it, an honest lower bound rather than a
+    count that costs more than the page it heads."""
+    n = query.order_by().limit(COUNT_BOUND + 1).count()
+    return BoundedCount(min(n, COUNT_BOUND), bounded=n > COUNT_BOUND)
 
 
 class BoundedCount(int):
@@ -318,17 +326,21 @@ class SecureModelView(TransitionsMixin, ModelView):
     def _joined_models(self):
         return [getattr(self.model, name).rel_model for name in self.list_joins]
 
+    def is_scoped(self):
+        return current_user.is_authenticated and current_user.role == "institution"
+
     def scope(self, query):
         """Narrow any query on this table to the rows the user may see."""
-        if current_user.is_authenticated and current_user.role == "institution":
+        if self.is_scoped():
             if self.owner_field is None or current_user.institution_id is None:
                 return query.where(False)
             return query.where(getattr(self.model, self.owner_field) == current_user.institution_id)
         return query
 
     def get_query(self):
-        joined = self._joined_models()
-        query = self.model.select(self.model, *joined)
+        # The related records are read only as far as their name shows.
+        related = [getattr(m, f) for m in self._joined_models() for f in ("id", *m.display_fields)]
+        query = self.model.select(self.model, *related)
         for name in self.list_joins:
             fk = getattr(self.model, name)
             query = query.switch(self.model).join(fk.rel_model, JOIN.LEFT_OUTER, on=(fk == fk.rel_model.id))
@@ -374,13 +386,26 @@ class SecureModelView(TransitionsMixin, ModelView):
         return query.switch(self.model).join(related, JOIN.LEFT_OUTER, on=(fk == related.id)).switch(self.model)
 
     def bounded_count(self, query):
-        """Exact up to COUNT_BOUND; past it, an honest lower bound rather than
-        a count that costs more than the page."""
-        limited = query.order_by().limit(COUNT_BOUND + 1)
-        n = self.model.select(fn.COUNT(SQL("*"))).from_(limited.alias("matching")).scalar()
-        return BoundedCount(min(n, COUNT_BOUND), bounded=n > COUNT_BOUND)
+        return bounded_count(query)
+
+    def _index_answers(self, search, filters, sort_column):
+        """A plain text search, newest first, over every row the user may see:
+        the gram index gives the page and the count by itself."""
+        words = (search or "").split()
+        return (self._search_supported and not filters and sort_column is None
+                and self._get_default_order() in (None, [("id", True)])
+                and searching.index_only(self.model, words)
+                and not self.is_scoped())
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        if page_size is None:
+            page_size = self.page_size
+        if page_size and self._index_answers(search, filters, sort_column):
+            words = search.split()
+            n = searching.count(self.model, words, COUNT_BOUND + 1)
+            count = BoundedCount(min(n, COUNT_BOUND), bounded=n > COUNT_BOUND)
+            ids = searching.page_ids(self.model, words, page_size, (page or 0) * page_size)
+            return count, self._rows(ids)
         query, joins = self.filtered_ids(search, filters)
         count = None if self.simple_list_pager else self.bounded_count(query)
         if sort_column is not None:
@@ -389,21 +414,20 @@ class SecureModelView(TransitionsMixin, ModelView):
             order = self._get_default_order()
         if order:
             query, joins = self._order_by(query, joins, order)
-        # flask-admin pages ask for the rows; exports ask for all, in chunks.
-        if page_size is None:
-            page_size = self.page_size
         if page_size:
             query = query.limit(page_size)
         if page and page_size:
             query = query.offset(page * page_size)
-        ids = [i for (i,) in query.tuples()]
-        # Deferred join: the page's ids first (an index walk, even deep in
-        # the list), then their rows with the related records in one query.
+        return count, self._rows([i for (i,) in query.tuples()])
+
+    def _rows(self, ids):
+        """Deferred join: the page's ids first (an index walk, even deep in
+        the list), then their rows with the related records in one query."""
         rows = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             rows.update((r.id, r) for r in self.get_query().where(self.model.id.in_(chunk)))
-        return count, [rows[i] for i in ids if i in rows]
+        return [rows[i] for i in ids if i in rows]
 
     def get_one(self, id):
         """Every path that fetches one row (details, edit, delete, material)
@@ -652,6 +676,15 @@ class SecureModelView(TransitionsMixin, ModelView):
         return rows
 
     def render(self, template, **kwargs):
+        if template == self.list_template:
+            back = urllib.parse.quote(kwargs.get("return_url") or "", safe="")
+            kwargs["row_links"] = {
+                "details": self.get_url(".details_view") + "?id=" if self.can_view_details else None,
+                "edit": self.get_url(".edit_view") + "?id=" if self.can_edit else None,
+                "delete": self.get_url(".delete_view") if self.can_delete else None,
+                "back": back,
+                "token": generate_csrf(),
+            }
         if template == self.details_template and "model" in kwargs:
             kwargs["related_sections"] = self.related_sections(kwargs["model"])
             kwargs["display_value"] = display_value

@@ -196,7 +196,7 @@ def main():
             sql_ms = ms(sql_times[name]) if name in sql_times else "       -"
             print(f"{name:<24}{ms(statistics.median(samples))}{ms(p95)}{sql_ms:>10}  {status}", flush=True)
         if not args.skip_export:
-            for kind in ("csv",):
+            for kind in ("csv", "xlsx"):
                 started = time.perf_counter()
                 first = None
                 with client.opener.open(client.base + f"/admin/project/export/{kind}/", timeout=3600) as response:

@@ -58,8 +58,9 @@ def create_app(config=None):
     _register_error_pages(app)
 
     @app.context_processor
-    def role_names():
-        return {"role_names": dict(models.ROLES)}
+    def shared_context():
+        return {"role_names": dict(models.ROLES),
+                "admin_static_base": url_for("admin.static", filename="")}
 
     @app.route("/")
     def home():

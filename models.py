@@ -664,7 +664,19 @@ def open_database(url, default_sqlite_path):
             path,
             pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000},
         )
+    if url.startswith(("postgresql://", "postgres://")):
+        # A pool: each request borrows a connection instead of opening one
+        # (a PostgreSQL connection costs milliseconds to set up).
+        url = "postgres+pool://" + url.split("://", 1)[1]
+        separator = "&" if "?" in url else "?"
+        url += f"{separator}max_connections=20&stale_timeout=300"
     return connect(url)
+
+
+def is_postgres(database=None):
+    from peewee import PostgresqlDatabase
+
+    return isinstance(database or db.obj, PostgresqlDatabase)
 
 
 def create_schema(database=None):
@@ -672,7 +684,7 @@ def create_schema(database=None):
     database = database or db.obj
     with database.connection_context():
         database.create_tables(ALL_MODELS, safe=True)
-        if database.__class__.__name__.startswith("Postgres"):
+        if is_postgres(database):
             # SQLite cannot add a constraint to an existing table; there the
             # application's reference check before a delete covers this key.
             for field in DEFERRED_KEYS:

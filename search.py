@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from peewee import SQL
 from playhouse.signals import post_delete, post_save
 
-from models import Enterprise, Project, db
+from models import Enterprise, Project, db, is_postgres
 
 END = "\u0001"  # cannot be typed into a search box
 
@@ -58,7 +58,7 @@ def document(spec, record):
 
 
 def _postgres():
-    return db.obj.__class__.__name__.startswith("Postgres")
+    return is_postgres()
 
 
 # --- schema ----------------------------------------------------------------------
@@ -66,7 +66,7 @@ def _postgres():
 def create(database=None):
     database = database or db.obj
     for spec in SPECS.values():
-        if database.__class__.__name__.startswith("Postgres"):
+        if is_postgres(database):
             database.execute_sql(
                 f'CREATE TABLE IF NOT EXISTS "{spec.table}" (id integer PRIMARY KEY, grams tsvector NOT NULL)')
             database.execute_sql(
@@ -191,15 +191,26 @@ def count(model, words, bound):
 
 def condition(model, word):
     """The rows of `model` in which `word` is a substring of a searchable
-    field, as a peewee expression."""
+    field, as a peewee expression: one IN over a UNION, which both databases
+    answer from indexes (an OR across them would scan the table)."""
     spec = SPECS[model]
-    result = model.id.in_(_match(spec, word))
-    if word.isascii():
-        for name in spec.code_fields:
-            field = getattr(model, name)
-            if len(word) == spec.code_length:
-                # Every code has this length: a substring this long is the code.
-                result |= field == word.upper()
-            else:
-                result |= field.contains(word)
-    return result
+    if not word.isascii():
+        return model.id.in_(_match(spec, word))
+    index = "id" if _postgres() else "rowid"
+    ph = "%s" if _postgres() else "?"
+    parts = [f'SELECT {index} FROM "{spec.table}" WHERE ' + (
+        f"grams @@ to_tsquery('simple', {ph})" if _postgres() else f'"{spec.table}" MATCH {ph}')]
+    params = [_query([word])]
+    table = model._meta.table_name
+    for name in spec.code_fields:
+        column = getattr(model, name).column_name
+        if len(word) == spec.code_length:
+            # Every code has this length: a substring this long is the code.
+            parts.append(f'SELECT id FROM "{table}" WHERE "{column}" = {ph}')
+            params.append(word.upper())
+        else:
+            operator = "ILIKE" if _postgres() else "LIKE"
+            escape = "" if _postgres() else " ESCAPE '\\'"
+            parts.append(f'SELECT id FROM "{table}" WHERE "{column}" {operator} {ph}{escape}')
+            params.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    return model.id.in_(SQL("(" + " UNION ".join(parts) + ")", params))

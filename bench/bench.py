@@ -154,15 +154,17 @@ def main():
         ("统计报表（绩效）", "/admin/reports/evaluations/"),
     ]
     P, E = "project", "enterprise"
+    ph = "%s" if args.db == "postgres" else "?"
+    like = f"%{word}%"
     sql = {
         "项目列表第 1 页": (f'SELECT * FROM "{P}" ORDER BY id DESC LIMIT 20', ()),
         "项目列表第 500 页": (f'SELECT * FROM "{P}" ORDER BY id DESC LIMIT 20 OFFSET 9980', ()),
         "筛选 状态=已签合同": (f'SELECT * FROM "{P}" WHERE status = \'contracted\' ORDER BY id DESC LIMIT 20', ()),
-        f"两字中文搜索“{word}”": (f'SELECT * FROM "{P}" WHERE title LIKE \'%{word}%\' ORDER BY id DESC LIMIT 20', ()),
+        f"两字中文搜索“{word}”": (f'SELECT * FROM "{P}" WHERE title LIKE {ph} ORDER BY id DESC LIMIT 20', (like,)),
         "精确项目编号": (f'SELECT * FROM "{P}" WHERE code = \'{sample.code}\'', ()),
         "企业精确信用代码": (f'SELECT * FROM "{E}" WHERE credit_code = \'{enterprise.credit_code}\'', ()),
         "企业列表第 1 页": (f'SELECT * FROM "{E}" ORDER BY id DESC LIMIT 20', ()),
-        "企业 ajax 查找（两字）": (f'SELECT * FROM "{E}" WHERE name LIKE \'%{word}%\' ORDER BY id DESC LIMIT 10', ()),
+        "企业 ajax 查找（两字）": (f'SELECT * FROM "{E}" WHERE name LIKE {ph} ORDER BY id DESC LIMIT 10', (like,)),
         "项目详情页": (f'SELECT * FROM "{P}" WHERE id = {sample.id}', ()),
     }
     sql_times = plain_sql(sql, args.requests)

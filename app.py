@@ -29,16 +29,19 @@ def create_app(config=None):
         app.config["DATABASE_URL"], os.path.join(app.instance_path, "voucher.db")
     )
     models.db.initialize(database)
-    # One connection per request, closed on teardown. (playhouse's FlaskDB
-    # refuses a connection the same thread already opened, as a CLI command
-    # or a test's setup does; reuse it instead.)
+    # One connection per request. PostgreSQL's goes back to the pool on
+    # teardown; SQLite's stays open in its thread, keeping its page cache
+    # warm (a fresh one re-reads every page it needs). playhouse's FlaskDB
+    # refuses a connection the thread already opened, so these two hooks.
+    keep_open = not models.is_postgres(database)
+
     @app.before_request
     def _connect():
         database.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(exc):
-        if not database.is_closed():
+        if not keep_open and not database.is_closed():
             database.close()
     # The embedded database needs no setup step: the schema is made on first use.
     models.create_schema(database)

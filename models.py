@@ -662,7 +662,8 @@ def open_database(url, default_sqlite_path):
         # go on while a clerk saves.
         return SqliteDatabase(
             path,
-            pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000},
+            pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000,
+                     "cache_size": -32000},
         )
     if url.startswith(("postgresql://", "postgres://")):
         # A pool: each request borrows a connection instead of opening one

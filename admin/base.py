@@ -714,6 +714,7 @@ class SecureModelView(TransitionsMixin, ModelView):
                 "edit": self.get_url(".edit_view") + "?id=" if self.can_edit else None,
                 "delete": self.get_url(".delete_view") if self.can_delete else None,
                 "back": back,
+                "prefix": self.get_url(".index_view"),
                 "token": generate_csrf(),
             }
         if template == self.details_template and "model" in kwargs:

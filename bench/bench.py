@@ -25,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 PYTHON = sys.executable
 BENCH_PASSWORD = "bench-clerk-password"
+WARM_UP = 10
 
 
 def free_port():
@@ -184,10 +185,10 @@ def main():
                 time.sleep(0.1)
         client.login()
         print(f"\n{args.db}, {args.projects:,} projects, {args.requests} timed requests per scenario "
-              f"after 3 warm-up\n")
+              f"after {WARM_UP} warm-up\n")
         print(f"{'scenario':<24}{'median ms':>10}{'p95 ms':>10}{'SQL ms':>10}  status")
         for name, path in scenarios:
-            for _ in range(3):
+            for _ in range(WARM_UP):
                 client.timed(path)
             samples = []
             for _ in range(args.requests):

@@ -222,3 +222,23 @@ def test_dashboard_counts_are_bounded_too(client, as_role, monkeypatch):
     monkeypatch.setattr(admin.base, "COUNT_BOUND", 3)
     assert "超过" in enterprise_card() and "3" in enterprise_card()
     assert w["project"].status == "contracted"
+
+
+def test_first_export_bytes_leave_before_the_last_rows_are_read(client, as_role, count_queries, monkeypatch):
+    import exports
+
+    monkeypatch.setattr(exports, "BATCH", 5)
+    make_projects(40)
+    as_role("clerk")
+    response = client.get("/admin/project/export/csv/", buffered=False)
+    body = iter(response.response)
+    with count_queries() as before_first:
+        first = next(body)
+    assert "项目编号".encode() in first
+    with count_queries() as rest:
+        remainder = b"".join(body)
+    # The first bytes went out after one batch of rows; the other batches were
+    # read afterwards, while the download was already under way.
+    assert len(before_first.statements) <= 3, before_first.statements
+    assert len(rest.statements) >= 6, rest.statements
+    assert remainder.count(b"\n") >= 35

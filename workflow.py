@@ -31,6 +31,7 @@ from models import (
 )
 
 OFFICE = frozenset({"admin", "clerk"})
+# R2 (Q4): approving a recommending institution is the commission's.
 COMMISSION = frozenset({"admin", "reviewer"})
 
 
@@ -75,8 +76,9 @@ class Transition:
 
 
 def _open_account(record, user, values):
-    """Q4: one institution account, a random first password shown once,
-    stored only hashed, to be changed at first login."""
+    """R2 (Q4): after approval, one institution account (the state guard and
+    the unique user.institution_id refuse a second), a random first password
+    shown once, stored only hashed, to be changed at first login."""
     username = (values.get("username") or "").strip() or f"jigou{record.id:04d}"
     if User.select().where(User.username == username).exists():
         raise WorkflowError(f"用户名“{username}”已被使用，请换一个", field="username")

@@ -36,7 +36,8 @@ class ReportsView(BaseView):
 
     @expose("/")
     def index(self):
-        """R3: per recommending institution, events held against promised."""
+        """R3 (Q4): per recommending institution, events held against
+        promised, and which institutions are behind."""
         year = self._year_arg()
         behind_only = request.args.get("behind") == "1"
         Event, RI = PromotionEvent, RecommendingInstitution

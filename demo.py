@@ -49,6 +49,16 @@ DEMO_PDF = (
 )
 
 
+def random_credit_code(rnd, seen):
+    """A well-formed credit code of a Beijing enterprise, not yet in `seen`."""
+    while True:
+        body = "91" + rnd.choice(REGION_CODES) + "".join(rnd.choice(CREDIT_CODE_CHARSET) for _ in range(9))
+        code = body + credit_code_check_char(body)
+        if code not in seen:
+            seen.add(code)
+            return code
+
+
 class Demo:
     def __init__(self, seed, upload_dir):
         self.rnd = random.Random(seed)
@@ -58,14 +68,7 @@ class Demo:
 
     # --- small generators ---------------------------------------------------
     def credit_code(self):
-        while True:
-            body = "91" + self.rnd.choice(REGION_CODES) + "".join(
-                self.rnd.choice(CREDIT_CODE_CHARSET) for _ in range(9)
-            )
-            code = body + credit_code_check_char(body)
-            if code not in self.used_codes:
-                self.used_codes.add(code)
-                return code
+        return random_credit_code(self.rnd, self.used_codes)
 
     def unique(self, make):
         while True:

@@ -26,7 +26,8 @@ from models import (
     ServiceInstitution,
     db,
 )
-from rules import CREDIT_CODE_CHARSET, ELIGIBLE_LAB_CATEGORIES, credit_code_check_char
+from demo import CITY_WORDS, random_credit_code
+from rules import ELIGIBLE_LAB_CATEGORIES
 
 # Two-character words: a title holds three of them, so a two-character
 # search hits roughly 1-3 % of the projects, as a clerk's search does.
@@ -44,26 +45,13 @@ WORDS = (
 )
 TOPICS = ("性能检测", "联合研发", "工艺优化", "样机试制", "结构改进", "平台开发", "系统研发", "检验检测",
           "技术攻关", "方案设计")
-CITY = ("中关村", "京华", "燕山", "海淀", "朝阳", "亦庄", "未来", "望京", "金隅", "长城",
-        "北辰", "博雅", "清源", "永定", "紫光", "天坛", "昌平", "通惠", "京西", "云岗")
 SUFFIX = ("科技有限公司", "信息技术有限公司", "生物科技有限公司", "智能装备有限公司", "新材料有限公司")
-REGIONS = ("110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111",
-           "110112", "110113", "110114", "110115", "110116", "110117", "110118", "110119")
 
 # Project states in proportion: every state present, most projects further along.
 PROJECT_STATES = (("draft", 5), ("submitted", 8), ("rejected", 7), ("granted", 15),
                   ("contracted", 25), ("passed", 32), ("failed", 8))
 
 CHUNK = 5000
-
-
-def _credit_code(rnd, seen):
-    while True:
-        body = "91" + rnd.choice(REGIONS) + "".join(rnd.choice(CREDIT_CODE_CHARSET) for _ in range(9))
-        code = body + credit_code_check_char(body)
-        if code not in seen:
-            seen.add(code)
-            return code
 
 
 def _insert(model, fields, rows):
@@ -107,7 +95,7 @@ def seed_scale(n_projects, seed=1, echo=print):
     rows = []
     for i in range(n_ri):
         status = ri_states[i % len(ri_states)]
-        rows.append((f"北京{CITY[i % len(CITY)]}创业服务中心第{i + 1}分中心", _credit_code(rnd, codes), "王伟",
+        rows.append((f"北京{CITY_WORDS[i % len(CITY_WORDS)]}创业服务中心第{i + 1}分中心", random_credit_code(rnd, codes), "王伟",
                      f"138{rnd.randint(10000000, 99999999)}", rnd.randint(30, 300), rnd.randint(2, 6),
                      "专人负责，建立企业需求台账", "年度工作计划", status,
                      now, now))
@@ -125,7 +113,7 @@ def seed_scale(n_projects, seed=1, echo=print):
         for _ in range(rnd.randint(0, 6)):
             events.append((ri, rnd.choice(("promotion", "matchmaking")),
                            today - datetime.timedelta(days=rnd.randint(0, 900)),
-                           f"{rnd.choice(CITY)}创新券{rnd.choice(('政策宣讲会', '企业实验室对接会'))}",
+                           f"{rnd.choice(CITY_WORDS)}创新券{rnd.choice(('政策宣讲会', '企业实验室对接会'))}",
                            rnd.randint(10, 200), now, now))
     _insert(PromotionEvent, [PromotionEvent.institution, PromotionEvent.kind, PromotionEvent.held_on,
                              PromotionEvent.title, PromotionEvent.participant_count,
@@ -140,7 +128,7 @@ def seed_scale(n_projects, seed=1, echo=print):
     si_rows = []
     for i in range(n_si):
         status = "approved" if i % 5 else rnd.choice(("draft", "submitted", "rejected"))
-        si_rows.append((f"北京高校院所{i + 1}号技术转移中心", _credit_code(rnd, codes), "北京理工大学", "university",
+        si_rows.append((f"北京高校院所{i + 1}号技术转移中心", random_credit_code(rnd, codes), "北京理工大学", "university",
                         True, True, status, material.id, material.id, material.id, material.id, now, now))
     _insert(ServiceInstitution, [ServiceInstitution.name, ServiceInstitution.credit_code,
                                  ServiceInstitution.parent_org_name, ServiceInstitution.parent_org_type,
@@ -161,7 +149,7 @@ def seed_scale(n_projects, seed=1, echo=print):
     member_rows = []
     for i in range(n_members):
         center = centers[i % len(centers)]
-        member_rows.append((f"北京成员单位{i + 1}号科技有限公司", _credit_code(rnd, codes), "private_enterprise",
+        member_rows.append((f"北京成员单位{i + 1}号科技有限公司", random_credit_code(rnd, codes), "private_enterprise",
                             center.id, center.domain, "approved" if i % 4 else "submitted", now, now))
     _insert(DomainCenterMember, [DomainCenterMember.name, DomainCenterMember.credit_code,
                                  DomainCenterMember.org_type, DomainCenterMember.domain_center,
@@ -197,8 +185,8 @@ def seed_scale(n_projects, seed=1, echo=print):
     for i in range(n_enterprises):
         kind = ("small", "micro", "micro", "startup_team")[i % 4]
         suffix = "创业团队" if kind == "startup_team" else SUFFIX[i % len(SUFFIX)]
-        ent_rows.append((f"北京{CITY[i % len(CITY)]}{rnd.choice(WORDS)}{rnd.choice(WORDS)}{suffix}{i + 1}号",
-                         kind, None if kind == "startup_team" else _credit_code(rnd, codes),
+        ent_rows.append((f"北京{CITY_WORDS[i % len(CITY_WORDS)]}{rnd.choice(WORDS)}{rnd.choice(WORDS)}{suffix}{i + 1}号",
+                         kind, None if kind == "startup_team" else random_credit_code(rnd, codes),
                          rnd.choice(districts), rnd.randint(3, 99), "李娜",
                          f"139{rnd.randint(10000000, 99999999)}", rnd.choice(active_ri) if i % 3 else None,
                          now, now))

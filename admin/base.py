@@ -50,15 +50,18 @@ OPERATIONS = {
 
 YES_NO = {True: "是", False: "否", None: ""}
 
-# Past this many matches a list says 超过 10,000 条 instead of counting on.
+# Past this many matches a list says 超过 10,000 条 instead of counting on;
+# a text search, whose matches cost more to count, says 超过 1,000 条.
 COUNT_BOUND = 10_000
+SEARCH_COUNT_BOUND = 1_000
 
 
-def bounded_count(query):
-    """Exact up to COUNT_BOUND; past it, an honest lower bound rather than a
+def bounded_count(query, bound=None):
+    """Exact up to the bound; past it, an honest lower bound rather than a
     count that costs more than the page it heads."""
-    n = query.order_by().limit(COUNT_BOUND + 1).count()
-    return BoundedCount(min(n, COUNT_BOUND), bounded=n > COUNT_BOUND)
+    bound = COUNT_BOUND if bound is None else bound
+    n = query.order_by().limit(bound + 1).count()
+    return BoundedCount(min(n, bound), bounded=n > bound)
 
 
 class BoundedCount(int):
@@ -391,8 +394,6 @@ class SecureModelView(TransitionsMixin, ModelView):
         joins.add(related.__name__)
         return query.switch(self.model).join(related, JOIN.LEFT_OUTER, on=(fk == related.id)).switch(self.model)
 
-    def bounded_count(self, query):
-        return bounded_count(query)
 
     def _index_answers(self, search, filters, sort_column):
         """A plain text search, newest first, over every row the user may see:
@@ -408,12 +409,13 @@ class SecureModelView(TransitionsMixin, ModelView):
             page_size = self.page_size
         if page_size and self._index_answers(search, filters, sort_column):
             words = search.split()
-            n = searching.count(self.model, words, COUNT_BOUND + 1)
-            count = BoundedCount(min(n, COUNT_BOUND), bounded=n > COUNT_BOUND)
+            n = searching.count(self.model, words, SEARCH_COUNT_BOUND + 1)
+            count = BoundedCount(min(n, SEARCH_COUNT_BOUND), bounded=n > SEARCH_COUNT_BOUND)
             ids = searching.page_ids(self.model, words, page_size, (page or 0) * page_size)
             return count, self._rows(ids)
         query, joins = self.filtered_ids(search, filters)
-        count = None if self.simple_list_pager else self.bounded_count(query)
+        bound = SEARCH_COUNT_BOUND if (search or "").strip() else COUNT_BOUND
+        count = None if self.simple_list_pager else bounded_count(query, bound)
         if sort_column is not None:
             order = [(self._sortable_columns[sort_column], sort_desc)]
         else:
@@ -424,7 +426,17 @@ class SecureModelView(TransitionsMixin, ModelView):
             query = query.limit(page_size)
         if page and page_size:
             query = query.offset(page * page_size)
-        return count, self._rows([i for (i,) in query.tuples()])
+        return count, self._page(query, order)
+
+    def _page(self, ids_query, order):
+        """Deferred join in one statement: the page's ids in a subquery (an
+        index walk, even deep in the list) joined to their rows and related
+        records, in the list's order."""
+        page = ids_query.alias("page")
+        outer = self.get_query().join(page, on=(self.model.id == page.c.id))
+        if order:
+            outer, _ = self._order_by(outer, {m.__name__ for m in self._joined_models()}, order)
+        return list(outer)
 
     def _rows(self, ids):
         """Deferred join: the page's ids first (an index walk, even deep in

@@ -242,3 +242,14 @@ def test_first_export_bytes_leave_before_the_last_rows_are_read(client, as_role,
     assert len(before_first.statements) <= 3, before_first.statements
     assert len(rest.statements) >= 6, rest.statements
     assert remainder.count(b"\n") >= 35
+
+
+def test_search_counts_have_their_own_bound(client, as_role, monkeypatch):
+    for n in range(3):
+        factories.enterprise(name=f"北京氢能科技有限公司{n}", contact_name="Alex")
+    as_role("clerk")
+    assert count_text(client, "/admin/enterprise/?search=氢能") == "列表（3 条）"
+    monkeypatch.setattr(admin.base, "SEARCH_COUNT_BOUND", 2)
+    assert count_text(client, "/admin/enterprise/?search=氢能") == "列表（超过 2 条）"   # from the index
+    assert count_text(client, "/admin/enterprise/?search=alex") == "列表（超过 2 条）"   # through the table
+    assert count_text(client, "/admin/enterprise/") == "列表（3 条）"

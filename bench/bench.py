@@ -13,6 +13,7 @@ import http.cookiejar
 import os
 import re
 import resource
+import secrets
 import socket
 import statistics
 import subprocess
@@ -128,7 +129,7 @@ def main():
     args = parser.parse_args()
 
     env = dict(os.environ, DATABASE_URL=database_url(args.db, args.projects),
-               SECRET_KEY="bench-only-secret", FLASK_APP="app")
+               SECRET_KEY=secrets.token_hex(16), FLASK_APP="app")
     ensure_database(args.db, args.projects, env)
 
     from app import create_app

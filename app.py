@@ -11,7 +11,7 @@ import rules  # noqa: F401 - connects the rules to every save
 import search  # connects the search index to every save and delete
 from admin import init_admin
 from auth import bp as auth_bp
-from auth import login_manager
+from auth import limiter, login_manager
 from config import Config
 
 csrf = CSRFProtect()
@@ -53,6 +53,7 @@ def create_app(config=None):
     # flask-admin's screens and WTForms' messages in Simplified Chinese.
     Babel(app, locale_selector=lambda: "zh_CN")
     login_manager.init_app(app)
+    limiter.init_app(app)
     app.register_blueprint(auth_bp)
     init_admin(app)
 
@@ -84,6 +85,7 @@ def _register_error_pages(app):
         404: ("页面不存在", "您访问的页面或记录不存在，或您无权查看。"),
         405: ("不允许的操作", "此页面不支持该请求方式。"),
         413: ("文件过大", "上传的文件超过了允许的大小。"),
+        429: ("尝试过于频繁", "登录尝试次数过多，请一分钟后再试。"),
         500: ("系统错误", "系统处理请求时出错，已记录，请稍后重试或联系系统管理员。"),
     }
 

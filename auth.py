@@ -1,5 +1,7 @@
 """Login and logout (flask-login); every attempt is in the audit trail."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -12,6 +14,10 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
 login_manager.login_message_category = "warning"
+
+# Password guessing is slowed per client address. The store is per process
+# (memory://); behind several workers, or to share it, set RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://")
 
 # Checked against when the username is unknown, so that a wrong name and a
 # wrong password take the same time.
@@ -36,6 +42,7 @@ def safe_next(target):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))

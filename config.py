@@ -28,6 +28,8 @@ class Config:
     # Werkzeug caps the whole request a little above one upload.
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     PAGE_SIZE = 20
+    # Login attempts per client address (flask-limiter syntax).
+    LOGIN_RATE_LIMIT = "10 per minute"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -128,3 +128,14 @@ def test_secret_key_comes_from_the_environment(monkeypatch, tmp_path):
         if not models.db.obj.is_closed():
             models.db.obj.close()
         models.db.initialize(saved)
+
+
+def test_password_guessing_is_slowed(client, app, monkeypatch):
+    make_user("clerk1", "clerk")
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
+    for _ in range(3):
+        assert "用户名或密码错误" in login(client, "clerk1", "guess-guess").get_data(as_text=True)
+    blocked = login(client, "clerk1")  # even the right password, for now
+    assert blocked.status_code == 429
+    assert "登录尝试次数过多" in blocked.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from werkzeug.security import generate_password_hash
 
 import audit
-import models
 import rules
 from models import (
     AuditLog,

@@ -62,8 +62,6 @@ def ensure_database(kind, n, env):
         if not cur.fetchone():
             cur.execute(f'CREATE DATABASE "{name}"')
         conn.close()
-    from peewee import fn  # noqa: F401 - imported for the side effect of checking peewee
-
     started = time.perf_counter()
     result = flask(env, "seed-scale", "--projects", str(n))
     if result.returncode == 0:

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 import workflow
 from forms.fields import ordered
+from forms.validators import place_error
 from rules import RuleViolation
 
 
@@ -79,9 +80,9 @@ class TransitionsMixin:
             except workflow.WorkflowError as exc:
                 if exc.forbidden:
                     abort(403)
-                self._place(form, exc.field, exc.message)
+                place_error(form, exc.field, exc.message)
             except RuleViolation as exc:
-                self._place(form, exc.field, exc.message)
+                place_error(form, exc.field, exc.message)
             else:
                 fresh = self.model.get_by_id(record.id)
                 if result.get("password"):
@@ -94,13 +95,6 @@ class TransitionsMixin:
                 return redirect(self.get_url(".details_view", id=record.id, url=return_url))
         return self.render("admin/transition.html", transition=t, record=record, form=form,
                            return_url=return_url, workflow=workflow)
-
-    @staticmethod
-    def _place(form, field, message):
-        if field and field in form._fields:
-            form[field].errors = list(form[field].errors) + [message]
-        else:
-            flash(message, "error")
 
     # --- bulk approve / reject ------------------------------------------------
     def _bulk_redirect(self, name, ids):

@@ -45,10 +45,15 @@ def apply_record_rules(form, model, stored=None):
             field.populate_obj(record, name)
     found = rules.violations(record)
     for violation in found:
-        field = form._fields.get(violation.field)
-        if field is not None:
-            field.errors = list(field.errors) + [violation.message]
-        else:
-            # A rule across fields, or about a field this form does not show.
-            flash(violation.message, "error")
+        place_error(form, violation.field, violation.message)
     return not found
+
+
+def place_error(form, field_name, message):
+    """A refusal beside its field, or at the top of the form when the rule
+    spans fields or names one this form does not show."""
+    field = form._fields.get(field_name) if field_name else None
+    if field is not None:
+        field.errors = list(field.errors) + [message]
+    else:
+        flash(message, "error")

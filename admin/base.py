@@ -15,7 +15,6 @@ from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual, FilterLike
 from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.model import typefmt
-from flask_admin.model.template import macro
 from flask_login import current_user
 from peewee import JOIN, BooleanField, ForeignKeyField, IntegrityError
 from werkzeug.utils import secure_filename
@@ -29,6 +28,7 @@ import materials
 import models
 import search as searching
 import workflow
+from admin import listing
 from admin.access import allows
 from admin.transitions import TransitionsMixin
 from forms.fields import MaterialUploadField, MultiCheckboxField, ordered
@@ -210,7 +210,8 @@ class SecureModelView(TransitionsMixin, ModelView):
         if any(t.table == self.table for t in workflow.TRANSITIONS) and self.column_list:
             self.column_list = (*self.column_list, "transitions")
             self.column_labels["transitions"] = "办理"
-            self.column_formatters["transitions"] = macro("render_transitions")
+            self.column_formatters["transitions"] = (
+                lambda v, c, m, p: listing.transition_links(v, m, current_user))
             self.column_export_exclude_list = (*(self.column_export_exclude_list or ()), "transitions")
         super().__init__(model, **kwargs)
 
@@ -240,7 +241,7 @@ class SecureModelView(TransitionsMixin, ModelView):
                 if export:
                     formatters[name] = lambda v, c, m, p: "已上传" if m.__data__.get(p) else ""
                 else:
-                    formatters[name] = macro("render_material")
+                    formatters[name] = lambda v, c, m, p: listing.material_link(m, p)
             elif field.choices:
                 names = dict(field.choices)
                 formatters[name] = lambda v, c, m, p, names=names: names.get(getattr(m, p), getattr(m, p))
@@ -264,6 +265,16 @@ class SecureModelView(TransitionsMixin, ModelView):
         if isinstance(field, MultiChoiceField):
             return ContainsWordFilter(field, label, options=field.options)
         return spec
+
+    def _get_filter_groups(self):
+        # Options here are fixed lists (enumerations, yes/no), so the groups
+        # are the same on every request; a filter whose options are computed
+        # (a callable) keeps them fresh per request.
+        if any(callable(getattr(f, "options", None)) for f in self._filters or ()):
+            return super()._get_filter_groups()
+        if getattr(self, "_filter_groups_once", None) is None:
+            self._filter_groups_once = super()._get_filter_groups()
+        return self._filter_groups_once
 
     def search_placeholder(self):
         names = []
@@ -677,8 +688,9 @@ class SecureModelView(TransitionsMixin, ModelView):
 
     def _cell_functions(self):
         """Per list column, a plain function from row to shown value (flask-
-        admin's general path costs a formatter lookup per cell); None where
-        a template macro renders the cell."""
+        admin's general path costs a formatter lookup per cell). Formatters
+        are Python functions here, never template macros: the list is built
+        in Python (admin/listing.py)."""
         if getattr(self, "_cells", None) is not None:
             return self._cells
         cells = {}
@@ -686,16 +698,15 @@ class SecureModelView(TransitionsMixin, ModelView):
             formatter = self.column_formatters.get(name)
             field = self.model._meta.fields.get(name)
             if formatter is not None:
-                cells[name] = None if formatter.__name__ == "inner" else (
-                    lambda row, f=formatter, n=name: _blank(f(self, None, row, n)))
+                cells[name] = lambda row, f=formatter, n=name: f(self, None, row, n)
             elif isinstance(field, ForeignKeyField):
                 cells[name] = lambda row, n=name: "" if row.__data__.get(n) is None else str(getattr(row, n))
             elif isinstance(field, BooleanField):
                 cells[name] = lambda row, n=name: YES_NO[getattr(row, n)]
             elif field is not None:
-                cells[name] = lambda row, n=name: "" if getattr(row, n) is None else getattr(row, n)
+                cells[name] = lambda row, n=name: getattr(row, n)
             else:
-                cells[name] = None
+                cells[name] = lambda row, n=name: self.get_list_value(None, row, n)
         self._cells = cells
         return cells
 
@@ -719,25 +730,35 @@ class SecureModelView(TransitionsMixin, ModelView):
 
     def render(self, template, **kwargs):
         if template == self.list_template:
-            back = urllib.parse.quote(kwargs.get("return_url") or "", safe="")
-            kwargs["cells"] = self._cell_functions()
-            kwargs["row_links"] = {
-                "details": self.get_url(".details_view") + "?id=" if self.can_view_details else None,
-                "edit": self.get_url(".edit_view") + "?id=" if self.can_edit else None,
-                "delete": self.get_url(".delete_view") if self.can_delete else None,
-                "back": back,
-                "prefix": self.get_url(".index_view"),
-                "token": generate_csrf(),
-            }
+            kwargs["list_table"] = self.list_table(kwargs)
         if template == self.details_template and "model" in kwargs:
+            kwargs["transition_links"] = listing.TransitionLinks(self, current_user._get_current_object(), "md")
             kwargs["related_sections"] = self.related_sections(kwargs["model"])
             kwargs["display_value"] = display_value
             kwargs["history"] = self.history(kwargs["model"])
         return super().render(template, **kwargs)
 
-
-def _blank(value):
-    return "" if value is None else value
+    def list_table(self, page):
+        """The table of the list page (flask-admin's context `page`), in
+        Python: row links from prefixes made once per page, not three URLs
+        and a delete form per row."""
+        user = current_user._get_current_object()
+        prefix = self.get_url(".index_view")
+        back = urllib.parse.quote(page.get("return_url") or "", safe="")
+        cells = self._cell_functions()
+        if "transitions" in cells:
+            cells = {**cells, "transitions": listing.TransitionLinks(self, user, prefix=prefix, back=back)}
+        links = {
+            "details": self.get_url(".details_view") + "?id=" if self.can_view_details else None,
+            "edit": self.get_url(".edit_view") + "?id=" if self.can_edit else None,
+            "delete": self.get_url(".delete_view") if self.can_delete else None,
+            "back": back,
+            "token": generate_csrf(),
+        }
+        return listing.list_table(
+            self, page["data"], cells=cells, list_columns=page["list_columns"], actions=page["actions"],
+            sort_column=page["sort_column"], sort_desc=page["sort_desc"], sort_url=page["sort_url"],
+            return_url=page["return_url"], links=links)
 
 
 def display_value(record, column):

@@ -179,16 +179,6 @@ def page_ids(model, words, limit, offset=0):
     return [i for (i,) in db.obj.execute_sql(sql, (_query(words), limit, offset)).fetchall()]
 
 
-def count(model, words, bound):
-    spec = SPECS[model]
-    if _postgres():
-        sql = (f'SELECT COUNT(*) FROM (SELECT 1 FROM "{spec.table}" '
-               f"WHERE grams @@ to_tsquery('simple', %s) LIMIT %s) AS matching")
-    else:
-        sql = f'SELECT COUNT(*) FROM (SELECT 1 FROM "{spec.table}" WHERE "{spec.table}" MATCH ? LIMIT ?)'
-    return db.obj.execute_sql(sql, (_query(words), bound)).fetchone()[0]
-
-
 def condition(model, word):
     """The rows of `model` in which `word` is a substring of a searchable
     field, as a peewee expression: one IN over a UNION, which both databases

@@ -122,3 +122,36 @@ def list_table(view, data, *, cells, list_columns, actions, sort_column, sort_de
     out.append("</table>\n</div>\n")
     # Every value above went through escape(): the pieces join as they are.
     return Markup("".join(out))
+
+
+def pager(page, count, page_size, full_page, url):
+    """flask-admin's pager, aware of a bounded count: past a bound (超过 …)
+    the last page is unknown, so « and the page numbers stop at what is
+    known, and › stays open while pages come back full."""
+    if count is None:
+        pages, bounded = page + 2 if full_page else page + 1, True
+    else:
+        pages = -(-int(count) // page_size) if page_size else 1
+        bounded = getattr(count, "bounded", False)
+        if bounded and full_page:
+            pages = max(pages, page + 2)
+    if pages <= 1 and page == 0:
+        return Markup("")
+    low, high = max(0, page - 3), min(pages, max(page - 3, 0) + 7)
+    low = max(0, min(low, high - 7))
+
+    def item(label, target, active=False):
+        if target is None:
+            return f'<li class="page-item disabled"><a class="page-link" href="javascript:void(0)">{label}</a></li>'
+        if active:
+            return f'<li class="page-item active"><a class="page-link" href="javascript:void(0)">{label}</a></li>'
+        return f'<li class="page-item"><a class="page-link" href="{escape(url(target))}">{label}</a></li>'
+
+    out = ['<ul class="pagination">',
+           item("&laquo;", 0 if low > 0 else None),
+           item("&lt;", page - 1 if page > 0 else None)]
+    out += [item(p + 1, p, active=p == page) for p in range(low, high)]
+    out.append(item("&gt;", page + 1 if page + 1 < pages else None))
+    out.append(item("&raquo;", pages - 1 if high < pages and not bounded else None))
+    out.append("</ul>")
+    return Markup("".join(out))

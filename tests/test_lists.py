@@ -253,3 +253,50 @@ def test_search_counts_have_their_own_bound(client, as_role, monkeypatch):
     assert count_text(client, "/admin/enterprise/?search=氢能") == "列表（超过 2 条）"   # from the index
     assert count_text(client, "/admin/enterprise/?search=alex") == "列表（超过 2 条）"   # through the table
     assert count_text(client, "/admin/enterprise/") == "列表（3 条）"
+
+
+def pager_links(page):
+    pager = re.search(r'<ul class="pagination">(.*?)</ul>', page, re.S).group(1)
+    return {label: href for href, label in re.findall(r'<a class="page-link" href="([^"]+)">([^<]+)</a>', pager)}
+
+
+def test_the_pager_goes_on_past_a_bound(client, as_role, monkeypatch):
+    si = factories.service_institution()
+    for n in range(45):
+        factories.lab(si, name=f"翻页实验室{n:03d}")
+    as_role("clerk")
+    links = pager_links(client.get("/admin/lab/").get_data(as_text=True))
+    assert {"1", "2", "3"} <= set(links)  # exact count: every page is known
+    assert "4" not in links
+
+    monkeypatch.setattr(admin.base, "COUNT_BOUND", 30)
+    first = client.get("/admin/lab/").get_data(as_text=True)
+    assert count_text(client, "/admin/lab/") == "列表（超过 30 条）"
+    links = pager_links(first)
+    assert links["&raquo;"] == "javascript:void(0)" and "3" not in links  # past a bound the end is unknown
+    second = client.get("/admin/lab/?page=1").get_data(as_text=True)
+    onward = pager_links(second)["&gt;"].replace("&amp;", "&")
+    assert "page=2" in onward  # beyond what was counted, as long as pages come back full
+    third = client.get(onward).get_data(as_text=True)
+    assert re.findall(r"翻页实验室\d{3}", third) == [f"翻页实验室{n:03d}" for n in range(4, -1, -1)]
+    assert pager_links(third)["&gt;"] == "javascript:void(0)"
+
+
+def test_a_text_search_counts_and_pages_in_one_query(client, as_role, count_queries, monkeypatch):
+    w = factories.world()
+    for n in range(7):
+        factories.project(w["enterprise"], w["lab"], title=f"氢能储运检测项目{n}")
+    as_role("clerk")
+    with count_queries() as counted:
+        page = client.get("/admin/project/?search=氢能").get_data(as_text=True)
+    assert re.search(r'id="list-count">([^<]*)<', page).group(1) == "列表（7 条）"
+    # session user, the newest matches (count and page), their rows
+    assert counted.count <= 3, counted.statements
+
+    monkeypatch.setattr(admin.base, "SEARCH_COUNT_BOUND", 3)
+    assert count_text(client, "/admin/project/?search=氢能") == "列表（超过 3 条）"
+    # A page reaching past the bound still shows every one of its rows.
+    first = client.get("/admin/project/?search=氢能").get_data(as_text=True)
+    assert sorted(re.findall(r"氢能储运检测项目\d", first)) == [f"氢能储运检测项目{n}" for n in range(7)]
+    deep = client.get("/admin/project/?search=氢能&page=1&page_size=20").get_data(as_text=True)
+    assert "氢能储运检测项目" not in deep  # 7 matches fit on the first page of 20

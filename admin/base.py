@@ -6,7 +6,7 @@ searches, related lists), the way a Django ModelAdmin does.
 """
 import urllib.parse
 
-from flask import Response, abort, current_app, flash, redirect, request, send_file, stream_with_context, url_for
+from flask import Response, abort, current_app, flash, g, redirect, request, send_file, stream_with_context, url_for
 from flask_admin import expose
 from flask_wtf.csrf import generate_csrf
 from flask_admin.actions import action
@@ -278,6 +278,24 @@ class SecureModelView(TransitionsMixin, ModelView):
         if getattr(self, "_filter_groups_once", None) is None:
             self._filter_groups_once = super()._get_filter_groups()
         return self._filter_groups_once
+
+    def _get_list_url(self, view_args):
+        """flask-admin's list URL (same arguments, same order, same encoding
+        as url_for), with the path looked up once per request: a list page
+        asks for some twenty of these (sort headers, pager, page sizes)."""
+        key = f"list_path_{self.endpoint}"
+        path = g.get(key)
+        if path is None:
+            path = self.get_url(".index_view")
+            setattr(g, key, path)
+        args = dict(page=view_args.page or None, sort=view_args.sort,
+                    desc=1 if view_args.sort_desc else None, search=view_args.search)
+        args.update(view_args.extra_args)
+        args["page_size"] = self.get_safe_page_size(view_args.page_size)
+        args.update(self._get_filters(view_args.filters))
+        query = urllib.parse.urlencode([(k, v) for k, v in args.items() if v is not None],
+                                       safe="!$'()*,/:;?@")
+        return f"{path}?{query}" if query else path
 
     def search_placeholder(self):
         names = []

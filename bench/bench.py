@@ -12,7 +12,6 @@ import argparse
 import http.cookiejar
 import os
 import re
-import resource
 import secrets
 import socket
 import statistics
@@ -185,6 +184,7 @@ def main():
         client.login()
         print(f"\n{args.db}, {args.projects:,} projects, {args.requests} timed requests per scenario "
               f"after {WARM_UP} warm-up\n")
+        print(machine_noise() + " — before\n")
         print(f"{'scenario':<24}{'median ms':>10}{'p95 ms':>10}{'SQL ms':>10}  status")
         for name, path in scenarios:
             for _ in range(WARM_UP):
@@ -212,11 +212,47 @@ def main():
                         size += len(chunk)
                 total = time.perf_counter() - started
                 print(f"export {kind}: first bytes {first * 1000:.0f} ms, all {total:.1f} s, {size / 1e6:.1f} MB")
+        peaks = {pid: peak_rss_kb(pid) for pid in [server.pid, *worker_pids(server.pid)]}
+        print(f"\nserver peak RSS: " + ", ".join(
+            f"{'master' if pid == server.pid else 'worker'} {kb / 1024:.0f} MB" for pid, kb in peaks.items()))
+        print(machine_noise() + " — after")
     finally:
         server.terminate()
         server.wait(timeout=30)
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(f"\nserver peak RSS: {usage.ru_maxrss / 1024:.0f} MB (largest child of this run)")
+
+
+def worker_pids(master):
+    with open(f"/proc/{master}/task/{master}/children") as f:
+        return [int(pid) for pid in f.read().split()]
+
+
+def peak_rss_kb(pid):
+    """The process's high-water mark of resident memory (VmHWM)."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+
+
+def machine_noise(repeat=30):
+    """The same pure-Python work timed like a scenario: how steady the machine
+    itself was (on a shared 2-vCPU machine its p95 can drift well above its
+    median, and every scenario's p95 with it)."""
+    def work():
+        total = 0
+        for i in range(200_000):
+            total += i * i
+        return total
+
+    samples = []
+    for i in range(repeat + 5):
+        started = time.perf_counter()
+        work()
+        if i >= 5:
+            samples.append(time.perf_counter() - started)
+    samples.sort()
+    p95 = samples[max(0, int(round(0.95 * len(samples))) - 1)]
+    median = statistics.median(samples)
+    return (f"machine steadiness (fixed CPU work, client side): median {median * 1000:.1f} ms, "
+            f"p95 {p95 * 1000:.1f} ms (×{p95 / median:.2f})")
 
 
 if __name__ == "__main__":

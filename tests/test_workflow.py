@@ -557,6 +557,9 @@ def test_events_report_shows_who_is_behind(client, as_role):
     assert "落后的孵化器" in behind and "活跃的孵化器" not in behind
     row = re.search(rf'data-institution="{idle.id}".*?</tr>', behind, re.S).group(0)
     assert re.search(r'class="held">1<', row) and re.search(r'class="gap">2<', row)
+    link = re.search(r'<a href="([^"]+)">落后的孵化器</a>', row).group(1)
+    assert link == f"/admin/recommending_institution/details/?id={idle.id}"
+    assert "落后的孵化器" in client.get(link).get_data(as_text=True)
     assert client.get("/admin/reports/?year=2020").status_code == 200
 
 
@@ -568,3 +571,4 @@ def test_evaluations_report_shows_missing_evaluations(client, as_role):
     page = client.get("/admin/reports/evaluations/?year=2025").get_data(as_text=True)
     assert "已评价机构" in page and "优秀" in page and "未评价机构" in page
     assert "未评价 <strong>1</strong> 家" in page
+    assert f'<a href="/admin/service_institution/details/?id={done.id}">已评价机构</a>' in page

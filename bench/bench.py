@@ -1,7 +1,7 @@
 """Benchmark: the back office's screens at scale, under gunicorn, timed from a
 client on loopback, next to the plain SQL that returns the same rows.
 
-    .venv/bin/python bench/bench.py --projects 100000 [--db sqlite|postgres] [--requests 30]
+    .venv/bin/python bench/bench.py --projects 100000 [--db sqlite|postgres] [--requests 100]
 
 Builds (or reuses) a database of that size with `seed-scale`, starts gunicorn
 with one sync worker on 127.0.0.1, logs in as a clerk and prints, per
@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 PYTHON = sys.executable
 BENCH_PASSWORD = "bench-clerk-password"
-WARM_UP = 10
+WARM_UP = 20
 
 
 def free_port():
@@ -121,7 +121,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=100_000)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--skip-export", action="store_true")
     args = parser.parse_args()
 
@@ -183,17 +183,24 @@ def main():
                 time.sleep(0.1)
         client.login()
         print(f"\n{args.db}, {args.projects:,} projects, {args.requests} timed requests per scenario "
-              f"after {WARM_UP} warm-up\n")
+              f"after {WARM_UP} warm-up, scenarios taken in turn\n")
         print(machine_noise() + " — before\n")
-        print(f"{'scenario':<24}{'median ms':>10}{'p95 ms':>10}{'SQL ms':>10}  status")
-        for name, path in scenarios:
-            for _ in range(WARM_UP):
+        # Scenarios in turn, request by request: a slow spell of the shared
+        # machine then weighs on every scenario alike instead of on whichever
+        # one happened to be running.
+        for _ in range(WARM_UP):
+            for _name, path in scenarios:
                 client.timed(path)
-            samples = []
-            for _ in range(args.requests):
+        timings = {name: [] for name, _ in scenarios}
+        statuses = {name: set() for name, _ in scenarios}  # every status seen, not just the last
+        for _ in range(args.requests):
+            for name, path in scenarios:
                 elapsed, status, _ = client.timed(path)
-                samples.append(elapsed)
-            samples.sort()
+                timings[name].append(elapsed)
+                statuses[name].add(status)
+        print(f"{'scenario':<24}{'median ms':>10}{'p95 ms':>10}{'SQL ms':>10}  status")
+        for name, _path in scenarios:
+            samples, status = sorted(timings[name]), ",".join(map(str, sorted(statuses[name])))
             p95 = samples[max(0, int(round(0.95 * len(samples))) - 1)]
             sql_ms = ms(sql_times[name]) if name in sql_times else "       -"
             print(f"{name:<24}{ms(statistics.median(samples))}{ms(p95)}{sql_ms:>10}  {status}", flush=True)

@@ -7,6 +7,7 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 from peewee import JOIN, Case, fn
 
+from admin import listing
 from admin.access import allows
 from models import (
     GRADES,
@@ -18,6 +19,7 @@ from models import (
 
 # Institutions that work for the program: approved and on.
 ACTIVE = ("approved", "account_opened", "profile_completed", "trained")
+REPORT_PAGE_SIZE = 100
 
 
 class ReportsView(BaseView):
@@ -66,8 +68,20 @@ class ReportsView(BaseView):
             row["status_label"] = statuses.get(row["status"], row["status"])
             row["gap"] = max(0, row["promised_event_count"] - row["held"])
         behind = sum(1 for row in rows if row["gap"])
-        return self.render("admin/report_events.html", rows=rows, year=year, behind_only=behind_only,
-                           behind=behind)
+        # The totals cover every institution; the table shows a page of them
+        # (at national size some five hundred rows were most of the page's time).
+        page = self._page_arg()
+        shown = rows[page * REPORT_PAGE_SIZE:(page + 1) * REPORT_PAGE_SIZE]
+        pager = listing.pager(page, len(rows), REPORT_PAGE_SIZE, False,
+                              lambda p: url_for(".index", year=year, behind=1 if behind_only else None,
+                                                page=p or None))
+        return self.render("admin/report_events.html", rows=shown, total=len(rows), year=year,
+                           behind_only=behind_only, behind=behind, pager=pager)
+
+    @staticmethod
+    def _page_arg():
+        value = request.args.get("page", "")
+        return int(value) if value.isdigit() and int(value) < 100_000 else 0
 
     @expose("/evaluations/")
     def evaluations(self):

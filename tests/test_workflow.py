@@ -563,6 +563,25 @@ def test_events_report_shows_who_is_behind(client, as_role):
     assert client.get("/admin/reports/?year=2020").status_code == 200
 
 
+def test_events_report_pages_its_rows_and_counts_them_all(client, as_role, monkeypatch):
+    import admin.reports
+
+    for n in range(3):
+        factories.recommending_institution(name=f"分页推荐机构{n}", promised_event_count=n + 2)
+    monkeypatch.setattr(admin.reports, "REPORT_PAGE_SIZE", 2)
+    as_role("clerk")
+    first = client.get("/admin/reports/?behind=1").get_data(as_text=True)
+    assert "共 3 家推荐机构" in first and "<strong>3</strong> 家" in first
+    shown = re.findall(r"分页推荐机构\d", first)
+    assert len(shown) == 2
+    onward = re.search(r'<a class="page-link" href="([^"]+)">2</a>', first).group(1).replace("&amp;", "&")
+    assert "behind=1" in onward and "page=1" in onward
+    second = client.get(onward).get_data(as_text=True)
+    rest = re.findall(r"分页推荐机构\d", second)
+    assert len(rest) == 1 and set(shown + rest) == {f"分页推荐机构{n}" for n in range(3)}
+    assert client.get("/admin/reports/?page=abc").status_code == 200
+
+
 def test_evaluations_report_shows_missing_evaluations(client, as_role):
     done = factories.service_institution(name="已评价机构")
     factories.service_institution(name="未评价机构")

@@ -283,11 +283,7 @@ class SecureModelView(TransitionsMixin, ModelView):
         """flask-admin's list URL (same arguments, same order, same encoding
         as url_for), with the path looked up once per request: a list page
         asks for some twenty of these (sort headers, pager, page sizes)."""
-        key = f"list_path_{self.endpoint}"
-        path = g.get(key)
-        if path is None:
-            path = self.get_url(".index_view")
-            setattr(g, key, path)
+        path = self._list_path()
         args = dict(page=view_args.page or None, sort=view_args.sort,
                     desc=1 if view_args.sort_desc else None, search=view_args.search)
         args.update(view_args.extra_args)
@@ -296,6 +292,13 @@ class SecureModelView(TransitionsMixin, ModelView):
         query = urllib.parse.urlencode([(k, v) for k, v in args.items() if v is not None],
                                        safe="!$'()*,/:;?@")
         return f"{path}?{query}" if query else path
+
+    def _list_path(self):
+        """This list's path, looked up once per request."""
+        key = f"list_path_{self.endpoint}"
+        if key not in g:
+            setattr(g, key, self.get_url(".index_view"))
+        return g.get(key)
 
     def search_placeholder(self):
         names = []
@@ -773,7 +776,7 @@ class SecureModelView(TransitionsMixin, ModelView):
         Python: row links from prefixes made once per page, not three URLs
         and a delete form per row."""
         user = current_user._get_current_object()
-        prefix = self.get_url(".index_view")
+        prefix = self._list_path()
         back = urllib.parse.quote(page.get("return_url") or "", safe="")
         cells = self._cell_functions()
         if "transitions" in cells:

@@ -2,29 +2,40 @@
 import gc
 import os
 
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, redirect, render_template, request, url_for
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+import config
+import migrations
 import models
 import rules  # noqa: F401 - connects the rules to every save
-import search  # connects the search index to every save and delete
+import search  # noqa: F401 - connects the search index to every save and delete
+import security
+import throttle
 from admin import init_admin
 from auth import bp as auth_bp
-from auth import limiter, login_manager
+from auth import login_manager
 from config import Config
 
 csrf = CSRFProtect()
 
 
-def create_app(config=None):
+def create_app(settings=None):
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_object(Config)
     Config.from_env(app)
-    if config:
+    if settings:
         # Explicit settings (tests, embedding) win over the environment.
-        app.config.from_mapping(config)
+        app.config.from_mapping(settings)
+    config.finish(app)
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        # The client's address (the login throttle's key) and scheme as the
+        # trusted proxies saw them; without this setting the headers are ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     database = models.open_database(
         app.config["DATABASE_URL"], os.path.join(app.instance_path, "voucher.db")
@@ -44,16 +55,17 @@ def create_app(config=None):
     def _close(exc):
         if not keep_open and not database.is_closed():
             database.close()
-    # The embedded database needs no setup step: the schema is made on first use.
-    models.create_schema(database)
-    with database.connection_context():
-        search.create(database)
+    # A new database needs no setup step: its schema is made at the latest
+    # version on first use. An older one waits for `migrate` (see below).
+    migrations.prepare(database)
+    _require_current_schema(app, database)
+    security.init_app(app, None if models.is_postgres(database) else database.database)
 
     csrf.init_app(app)
     # flask-admin's screens and WTForms' messages in Simplified Chinese.
     Babel(app, locale_selector=lambda: "zh_CN")
     login_manager.init_app(app)
-    limiter.init_app(app)
+    throttle.init_app(app)
     app.register_blueprint(auth_bp)
     init_admin(app)
 
@@ -78,6 +90,23 @@ def create_app(config=None):
     return app
 
 
+def _require_current_schema(app, database):
+    """Serve nothing on a schema older than the code: every page would
+    fail. The check runs until it has once found the schema current."""
+
+    @app.before_request
+    def _schema_current():
+        if app.extensions.get("schema_current") or request.endpoint in security.STATIC_ENDPOINTS:
+            return None
+        version = migrations.current(database)
+        if version is not None and version >= migrations.LATEST:
+            app.extensions["schema_current"] = True
+            return None
+        text = (f"数据库结构版本为 {version}，本程序需要 {migrations.LATEST}。"
+                "请系统管理员先运行 flask --app app migrate，完成后即可使用。")
+        return render_template("error.html", code=503, title="系统升级中", text=text), 503
+
+
 def _register_error_pages(app):
     messages = {
         400: ("请求无效", "请求内容不完整或已过期，请返回重试。"),
@@ -85,7 +114,7 @@ def _register_error_pages(app):
         404: ("页面不存在", "您访问的页面或记录不存在，或您无权查看。"),
         405: ("不允许的操作", "此页面不支持该请求方式。"),
         413: ("文件过大", "上传的文件超过了允许的大小。"),
-        429: ("尝试过于频繁", "登录尝试次数过多，请一分钟后再试。"),
+        429: ("尝试过于频繁", "尝试次数过多，请稍后再试。"),
         500: ("系统错误", "系统处理请求时出错，已记录，请稍后重试或联系系统管理员。"),
     }
 

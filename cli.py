@@ -3,7 +3,9 @@ import click
 from werkzeug.security import generate_password_hash
 
 import audit
+import migrations
 import models
+import passwords
 import rules
 import search
 from models import DOMAIN_CENTERS, ROLES, RecommendingInstitution, ServiceInstitution, User
@@ -49,13 +51,23 @@ def create_user(username, role, password, institution=None, display_name=None, m
 def register(app):
     @app.cli.command("init-db")
     def init_db():
-        """Create the schema and the six domain centers (safe to run again)."""
-        models.create_schema()
-        search.create()
-        created = ensure_domain_centers()
-        policies = rules.ensure_policy_defaults()
-        click.echo(f"数据库已就绪；新建领域中心 {created} 个（共 {len(DOMAIN_CENTERS)} 个），"
+        """Create the schema (or bring it up to date) and the six domain centers; safe to run again."""
+        version = migrations.migrate(echo=click.echo)
+        with models.db.atomic():
+            created = ensure_domain_centers()
+            policies = rules.ensure_policy_defaults()
+        click.echo(f"数据库已就绪（结构版本 {version}）；新建领域中心 {created} 个（共 {len(DOMAIN_CENTERS)} 个），"
                    f"补充政策参数 {policies} 项。")
+
+    @app.cli.command("migrate")
+    def migrate_command():
+        """Apply the pending schema changes in order, keeping every row; safe to repeat."""
+        before = migrations.current()
+        version = migrations.migrate(echo=click.echo)
+        if before == version:
+            click.echo(f"数据库结构已是最新版本：{version}。")
+        else:
+            click.echo(f"数据库结构已从版本 {before if before is not None else '（空库）'} 升级到 {version}。")
 
     @app.cli.command("create-user")
     @click.argument("username")
@@ -67,8 +79,12 @@ def register(app):
         """Create a system account."""
         if not password:
             password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
-        if len(password) < 8:
-            raise click.BadParameter("密码至少 8 位", param_hint="--password")
+        found = passwords.problems(password, username, display_name)
+        if found:
+            raise click.BadParameter("；".join(found), param_hint="--password")
+        problem = rules.username_problem(username)
+        if problem:
+            raise click.BadParameter(problem, param_hint="USERNAME")
         institution = None
         if institution_name:
             institution = RecommendingInstitution.get_or_none(RecommendingInstitution.name == institution_name)
@@ -87,7 +103,7 @@ def register(app):
 
         import scale
 
-        models.create_schema()
+        migrations.migrate(echo=click.echo)
         rules.ensure_policy_defaults()
         if models.Project.select().exists():
             raise click.ClickException("数据库中已有项目数据；请在空数据库上生成规模数据")
@@ -100,7 +116,7 @@ def register(app):
     @app.cli.command("reindex")
     def reindex_command():
         """Rebuild the search indexes from the records."""
-        search.create()
+        search.create(models.db.obj)
         for model in search.SPECS:
             search.rebuild(model, echo=click.echo)
         click.echo("搜索索引已重建。")
@@ -111,7 +127,7 @@ def register(app):
         """Fill an empty database with a realistic demo data set."""
         import demo
 
-        models.create_schema()
+        migrations.migrate(echo=click.echo)
         ensure_domain_centers()
         rules.ensure_policy_defaults()
         if models.Project.select().exists():

@@ -3,6 +3,7 @@
 Nothing secret is written here: SECRET_KEY comes from the environment or, for a
 local install, from a key generated once and kept in instance/secret_key.
 """
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -19,6 +20,12 @@ def _instance_secret(instance_path):
     return path.read_text().strip()
 
 
+def _whole_number(name, value):
+    if not (value.isascii() and value.isdigit()):
+        raise RuntimeError(f"{name} 应为非负整数，环境变量中是“{value}”")
+    return int(value)
+
+
 class Config:
     # None means: take the embedded SQLite database in instance/voucher.db.
     DATABASE_URL = None
@@ -28,8 +35,15 @@ class Config:
     # Werkzeug caps the whole request a little above one upload.
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     PAGE_SIZE = 20
-    # Login attempts per client address (flask-limiter syntax).
-    LOGIN_RATE_LIMIT = "10 per minute"
+    # Failed logins (throttle.py; `limits` syntax). Only failures count.
+    LOGIN_ACCOUNT_FAILURES = "5 per 15 minutes"
+    LOGIN_LOCK_MINUTES = 15
+    LOGIN_ADDRESS_FAILURES = "100 per 15 minutes"
+    RATELIMIT_STORAGE_URI = "memory://"
+    # How many reverse proxies in front of the app set X-Forwarded-For
+    # (and -Proto); none by default, so a client cannot forge its address.
+    TRUSTED_PROXIES = 0
+    SESSION_IDLE_MINUTES = 8 * 60
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -52,6 +66,19 @@ class Config:
             or app.config.get("UPLOAD_DIR")
             or os.path.join(app.instance_path, "uploads")
         )
+        for name in ("RATELIMIT_STORAGE_URI", "LOGIN_ADDRESS_FAILURES", "LOGIN_ACCOUNT_FAILURES"):
+            if env.get(name):
+                app.config[name] = env[name]
+        for name in ("TRUSTED_PROXIES", "SESSION_IDLE_MINUTES", "LOGIN_LOCK_MINUTES"):
+            if env.get(name):
+                app.config[name] = _whole_number(name, env[name])
         if env.get("SESSION_COOKIE_SECURE") == "1":
             app.config["SESSION_COOKIE_SECURE"] = True
             app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def finish(app):
+    """Settings derived from others, once every source has been read."""
+    minutes = int(app.config["SESSION_IDLE_MINUTES"])
+    app.config["PERMANENT_SESSION_LIFETIME"] = datetime.timedelta(minutes=minutes)
+    app.config["WTF_CSRF_TIME_LIMIT"] = minutes * 60

@@ -176,6 +176,39 @@ def now():
     return datetime.datetime.now().replace(microsecond=0)
 
 
+# Ids are PostgreSQL `integer`s; SQLite stores 64 bits. Anything outside
+# this range cannot name a row on either, and a larger Python int overflows
+# SQLite's driver, so it is refused before it reaches a query.
+MAX_ID = 2_147_483_647
+
+
+def parse_id(value):
+    """A row id from untrusted input (URL, form, ajax), or None: ASCII digits
+    only (str.isdigit() also accepts "²", which int() refuses), within MAX_ID."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 1 <= value <= MAX_ID else None
+    text = str(value or "").strip()
+    if not text or len(text) > 10 or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def parse_ids(values, limit=500):
+    """Row ids from a list or a comma-separated string (bulk actions), the
+    unusable ones left out, at most `limit`, in the order given."""
+    if isinstance(values, str):
+        values = values.split(",")
+    ids = []
+    for value in values or ():
+        pk = parse_id(value)
+        if pk is not None and pk not in ids:
+            ids.append(pk)
+            if len(ids) == limit:
+                break
+    return ids
+
+
 class MoneyField(DecimalField):
     """Yuan with two places; Decimal end to end, never float. SQLite's
     NUMERIC affinity drops trailing zeros, so values are re-quantized on read."""
@@ -188,7 +221,32 @@ class MoneyField(DecimalField):
 
     def python_value(self, value):
         value = super().python_value(value)
-        return value.quantize(decimal.Decimal(1).scaleb(-self.decimal_places)) if value is not None else None
+        if value is None or not value.is_finite():
+            return value
+        try:
+            return value.quantize(decimal.Decimal(1).scaleb(-self.decimal_places))
+        except decimal.InvalidOperation:
+            # A value stored before the bounds of rules.general_field_bounds
+            # existed: shown as it is rather than breaking every page it is on.
+            return value
+
+    @property
+    def max_value(self):
+        """The largest amount the column holds (10^12 - 0.01 yuan)."""
+        return decimal.Decimal(10) ** (self.max_digits - self.decimal_places) - self._exp
+
+
+class LongTextField(TextField):
+    """Free text with a length cap that fits its purpose (TEXT in the
+    database; the cap is the program's, checked by rules and forms)."""
+
+    def __init__(self, *args, max_length=2000, **kwargs):
+        self.max_length = max_length
+        super().__init__(*args, **kwargs)
+
+
+def text(label, max_length=2000, **kwargs):
+    return LongTextField(verbose_name=label, max_length=max_length, **kwargs)
 
 
 def money(label, **kwargs):
@@ -294,6 +352,10 @@ class User(BaseModel):
     is_active = BooleanField(default=True, verbose_name="启用")
     must_change_password = BooleanField(default=False, verbose_name="须修改密码")
     last_login_at = DateTimeField(null=True, verbose_name="最近登录")
+    # Part of every session's id (get_id): logging out, a new password or a
+    # disabled account moves it on, and every session signed with the old
+    # value stops working at its next request.
+    session_generation = IntegerField(default=0, verbose_name="会话代次")
 
     display_fields = ("username", "display_name")
 
@@ -313,7 +375,7 @@ class User(BaseModel):
         return False
 
     def get_id(self):
-        return str(self.id)
+        return f"{self.id}:{self.session_generation}"
 
 
 class StoredFile(BaseModel):
@@ -355,7 +417,12 @@ class Application(BaseModel):
         verbose_name="状态",
     )
     submitted_at = DateTimeField(null=True, verbose_name="提交时间")
-    review_opinion = TextField(null=True, verbose_name="审核意见")
+    # Who submitted: separation of duties reads it here (workflow.check), so
+    # records that arrive by import or command line are covered too.
+    submitted_by = ForeignKeyField(
+        User, null=True, backref="+", on_delete="RESTRICT", verbose_name="提交人"
+    )
+    review_opinion = text("审核意见", null=True)
     reviewed_by = ForeignKeyField(
         User, null=True, backref="+", on_delete="RESTRICT", verbose_name="审核人"
     )
@@ -367,8 +434,8 @@ class RecommendingInstitution(Application):
     credit_code = CharField(max_length=18, unique=True, null=True, verbose_name="统一社会信用代码")
     served_enterprise_count = IntegerField(default=0, verbose_name="服务企业数量")
     promised_event_count = IntegerField(default=0, verbose_name="承诺活动次数")
-    work_mechanism = TextField(null=True, verbose_name="工作机制")
-    safeguards = TextField(null=True, verbose_name="保障措施")
+    work_mechanism = text("工作机制", max_length=5000, null=True)
+    safeguards = text("保障措施", max_length=5000, null=True)
     application_form = material("推荐机构申请表")
     commitment_letter = material("推荐机构承诺函")
     status = CharField(
@@ -376,8 +443,8 @@ class RecommendingInstitution(Application):
         verbose_name="状态",
     )
     account_opened_at = DateTimeField(null=True, verbose_name="开通账号时间")
-    introduction = TextField(null=True, verbose_name="机构介绍")
-    service_features = TextField(null=True, verbose_name="服务特色")
+    introduction = text("机构介绍", null=True)
+    service_features = text("服务特色", null=True)
     trained_on = DateField(null=True, verbose_name="培训日期")
 
     class Meta:
@@ -434,7 +501,7 @@ class PerformanceEvaluation(BaseModel):
     year = IntegerField(verbose_name="评价年度")
     score = DecimalField(max_digits=5, decimal_places=1, auto_round=False, verbose_name="得分")
     grade = CharField(max_length=20, choices=GRADES, index=True, verbose_name="等级")
-    comments = TextField(null=True, verbose_name="评价意见")
+    comments = text("评价意见", null=True)
 
     class Meta:
         verbose_name = "年度绩效评价"
@@ -538,10 +605,14 @@ class Project(BaseModel):
     status = CharField(
         max_length=20, choices=PROJECT_STATUSES, default="draft", index=True, verbose_name="状态"
     )
+    submitted_at = DateTimeField(null=True, verbose_name="申报时间")
+    submitted_by = ForeignKeyField(
+        User, null=True, backref="+", on_delete="RESTRICT", verbose_name="申报提交人"
+    )
     completion_result = CharField(
         max_length=10, choices=COMPLETION_RESULTS, null=True, verbose_name="结题结论"
     )
-    completion_reason = TextField(null=True, verbose_name="专家意见")
+    completion_reason = text("专家意见", null=True)
     liable_party = CharField(max_length=20, choices=LIABLE_PARTIES, null=True, verbose_name="责任方")
 
     display_fields = ("code", "title")
@@ -659,11 +730,16 @@ def open_database(url, default_sqlite_path):
         if url and url.startswith("sqlite:///"):
             path = url[len("sqlite:///"):]
         # foreign_keys: SQLite only enforces them when asked; WAL lets readers
-        # go on while a clerk saves.
+        # go on while a clerk saves. Every transaction takes the write lock
+        # when it begins (BEGIN IMMEDIATE): a deferred one that reads first
+        # and writes later fails at once with "database is locked" if another
+        # writer got in between (busy_timeout does not cover that upgrade),
+        # while an immediate one waits its turn for up to busy_timeout.
         return SqliteDatabase(
             path,
-            pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000,
+            pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 10_000,
                      "cache_size": -32000},
+            lock_type="IMMEDIATE",
         )
     if url.startswith(("postgresql://", "postgres://")):
         # A pool: each request borrows a connection instead of opening one

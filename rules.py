@@ -14,8 +14,10 @@ Who calls what:
 """
 import datetime
 import re
+import unicodedata
 from decimal import ROUND_DOWN, ROUND_UP, Decimal, InvalidOperation
 
+from peewee import AutoField, CharField, DateField, DecimalField, ForeignKeyField, IntegerField, TextField
 from playhouse.signals import pre_save
 
 import models
@@ -31,6 +33,7 @@ from models import (
     PromotionEvent,
     RecommendingInstitution,
     ServiceInstitution,
+    User,
 )
 
 
@@ -139,6 +142,121 @@ def check_credit_code(code, field="credit_code"):
             field, f"统一社会信用代码校验位错误：第 18 位应为 {expected}，您输入的是 {code[17]}"
         )
     return code
+
+
+# --- General: every stored value within what its column and the program hold ----------
+
+# Business dates a clerk enters: the People's Republic's years, and no
+# further ahead than any voucher could plan.
+EARLIEST_DATE = datetime.date(1949, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+# PostgreSQL `integer`; larger numbers also overflow SQLite's driver.
+MAX_INTEGER = 2_147_483_647
+
+
+def unprintable(value, allow_line_breaks):
+    """Control characters (NUL included); in one-line fields also the
+    invisible format characters (zero-width space, direction overrides)
+    that make two names look alike."""
+    for ch in value:
+        if ch in "\t\n\r" and allow_line_breaks:
+            continue
+        category = unicodedata.category(ch)
+        if category == "Cc" or (category in ("Cf", "Zl", "Zp") and not allow_line_breaks) or category == "Cs":
+            return True
+    return False
+
+
+def _text_bounds(record, field, value):
+    label = type(record).label(field.name)
+    if unprintable(value, allow_line_breaks=isinstance(field, TextField)):
+        return f"{label}含有不允许的控制字符或不可见字符，请删除后重试"
+    limit = getattr(field, "max_length", None)
+    if limit and len(value) > limit:
+        return f"{label}最多 {limit} 个字，您输入了 {len(value)} 个"
+    if not field.null and field.default is None and not value.strip():
+        return f"请填写{label}（不能只有空格或不可见字符）"
+    return None
+
+
+def _decimal_bounds(record, field, value):
+    label = type(record).label(field.name)
+    try:
+        value = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return f"{label}应为数字"
+    if not value.is_finite():
+        return f"{label}应为有限的数字，不能是 NaN 或 Infinity"
+    whole = field.max_digits - field.decimal_places
+    if abs(value) >= Decimal(10) ** whole:
+        return f"{label}超出允许范围：整数部分最多 {whole} 位"
+    if value.as_tuple().exponent < -field.decimal_places:
+        return f"{label}最多保留 {field.decimal_places} 位小数"
+    return None
+
+
+def _field_bounds(record, field, value):
+    if isinstance(field, models.MultiChoiceField):
+        return None
+    if isinstance(value, str) and isinstance(field, (CharField, TextField)):
+        return _text_bounds(record, field, value)
+    if isinstance(field, DecimalField):
+        return _decimal_bounds(record, field, value)
+    if isinstance(field, ForeignKeyField):
+        # An id in range (a form's placeholder for a file being uploaded
+        # is negative, and never reaches the database).
+        if isinstance(value, int) and value > models.MAX_ID or isinstance(value, str) and models.parse_id(value) is None:
+            return f"请选择有效的{type(record).label(field.name)}"
+    elif isinstance(field, IntegerField) and not isinstance(field, AutoField):
+        if not isinstance(value, int) or abs(value) > MAX_INTEGER:
+            return f"{type(record).label(field.name)}应为不超过 {MAX_INTEGER:,} 的整数"
+    elif isinstance(field, DateField) and isinstance(value, datetime.date):
+        if not EARLIEST_DATE <= value <= LATEST_DATE:
+            return (f"{type(record).label(field.name)}应在 {EARLIEST_DATE} 至 {LATEST_DATE} 之间，"
+                    f"您输入的是 {value}")
+    return None
+
+
+def general_field_bounds(record):
+    """Every field's value within what its column holds: text without NUL or
+    invisible-only content and within its length, money finite and within
+    14 digits (so SQLite, which keeps NUMERIC as floating point past 15
+    digits, stores it exactly too), integers and ids within 32 bits, dates
+    within 1949–2100. One violation per field, all of them at once."""
+    found = []
+    for field in record._meta.sorted_fields:
+        value = record.__data__.get(field.name)
+        if value is None:
+            continue
+        message = _field_bounds(record, field, value)
+        if message:
+            found.append(RuleViolation(field.name, message))
+    return found
+
+
+# An opinion written at a transition: a paragraph or two.
+OPINION_LENGTH = 2000
+_USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,60}$")
+
+
+def opinion_problem(text):
+    if len(text or "") > OPINION_LENGTH:
+        return f"意见最多 {OPINION_LENGTH} 个字，您输入了 {len(text)} 个"
+    if unprintable(text or "", allow_line_breaks=True):
+        return "意见含有不允许的控制字符，请删除后重试"
+    return None
+
+
+def username_problem(username):
+    if not _USERNAME.match(username or ""):
+        return "用户名只能用英文字母、数字或 . _ - @，最多 60 位（如 haidian_fhq）"
+    return None
+
+
+def general_username(user):
+    problem = username_problem(user.username)
+    if problem:
+        raise RuleViolation("username", problem)
 
 
 # --- General: contacts, amounts, dates ---------------------------------------------
@@ -570,12 +688,17 @@ RECORD_RULES = {
     PromotionEvent: (_not_negative("participant_count"),),
     PerformanceEvaluation: (_evaluation,),
     PolicySetting: (check_policy_setting,),
+    User: (general_username,),
 }
 
 
 def violations(record):
-    """Every refusal for the record as it stands, as a list."""
-    found = []
+    """Every refusal for the record as it stands, as a list. Values out of
+    their column's bounds are reported first and alone: the program's rules
+    compare amounts and dates, which such values cannot be."""
+    found = general_field_bounds(record)
+    if found:
+        return found
     for check in RECORD_RULES.get(type(record), ()):
         try:
             check(record)
@@ -585,6 +708,8 @@ def violations(record):
 
 
 def enforce(record):
+    for violation in general_field_bounds(record):
+        raise violation
     for check in RECORD_RULES.get(type(record), ()):
         check(record)
 

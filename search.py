@@ -14,6 +14,7 @@ length matches by equality on their unique index, a shorter one by a scan.
 The index follows every save and delete (peewee signals); bulk loads call
 rebuild(); `flask --app app reindex` rebuilds everything.
 """
+import unicodedata
 from dataclasses import dataclass
 
 from peewee import SQL
@@ -22,6 +23,18 @@ from playhouse.signals import post_delete, post_save
 from models import Enterprise, Project, db, is_postgres
 
 END = "\u0001"  # cannot be typed into a search box
+# Each word is one condition; a thousand of them nested past Python's
+# recursion limit. Nobody searches with more than a few.
+MAX_WORDS = 10
+MAX_LENGTH = 100
+
+
+def clean_term(term):
+    """A search box's text as it is searched: control and invisible
+    characters (NUL included, which PostgreSQL refuses) become spaces, and
+    at most MAX_LENGTH characters in MAX_WORDS words are kept."""
+    text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in (term or "")[:MAX_LENGTH * 4])
+    return " ".join(text[:MAX_LENGTH].split()[:MAX_WORDS])
 
 
 @dataclass(frozen=True)

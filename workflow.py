@@ -13,12 +13,12 @@ import datetime
 import secrets
 from dataclasses import dataclass, field
 
+from peewee import IntegrityError
 from werkzeug.security import generate_password_hash
 
 import audit
 import rules
 from models import (
-    AuditLog,
     DomainCenterMember,
     Lab,
     Project,
@@ -79,6 +79,11 @@ def _open_account(record, user, values):
     the unique user.institution_id refuse a second), a random first password
     shown once, stored only hashed, to be changed at first login."""
     username = (values.get("username") or "").strip() or f"jigou{record.id:04d}"
+    existing = User.get_or_none(User.institution == record.id)
+    if existing is not None:
+        # Linked by hand (account screen or command line) before opening.
+        raise WorkflowError(f"该机构已有系统账号“{existing.username}”，不能重复开通；"
+                            "如需重新发放，请由系统管理员在“系统账号”中重置其密码")
     if User.select().where(User.username == username).exists():
         raise WorkflowError(f"用户名“{username}”已被使用，请换一个", field="username")
     password = secrets.token_urlsafe(9)
@@ -131,7 +136,7 @@ TRANSITIONS = (
                                               rules.r7_member_lab_through_its_center)),
     # Projects: application, grant, contract (Q6), completion review (Q8).
     Transition(Project, "submit", "提交申报", ("draft",), "submitted", OFFICE,
-               checks=(rules.r8_project_enterprise, _r6_and_r9)),
+               checks=(rules.r8_project_enterprise, _r6_and_r9), stamp="submitted"),
     Transition(Project, "grant", "申报成功（发放创新券）", ("submitted",), "granted", OFFICE,
                fields=("voucher_granted_on",), required=("voucher_granted_on",), not_by_submitter=True,
                checks=(rules.annual_voucher_cap,)),
@@ -171,24 +176,19 @@ def available(record, user):
     return [t for t in for_table(table) if record.status in t.sources and user.role in t.roles]
 
 
-def submitter_id(record):
-    """Who submitted the record last, read from the audit trail."""
-    return (
-        AuditLog.select(AuditLog.user)
-        .where(AuditLog.model == record._meta.table_name, AuditLog.object_id == record.id,
-               AuditLog.action == "submit")
-        .order_by(AuditLog.id.desc())
-        .limit(1)
-        .scalar()
-    )
+TAKEN_MEANWHILE = "该记录刚刚已被他人处理，当前状态为“{state}”，未做任何修改"
 
 
-def check(transition, record, user, opinion=""):
+def check(transition, record, user, opinion="", expected_version=None):
     """Everything but the rules on the new values: role, state, opinion,
-    separation of duties."""
+    separation of duties. `expected_version` is the version the user saw
+    (the confirmation form carries it): if the record moved on since, the
+    user is told so, whichever database and whoever came first."""
     if user.role not in transition.roles:
         raise WorkflowError(f"您的角色无权执行“{transition.label}”", forbidden=True)
     model = transition.model
+    if expected_version is not None and record.version != expected_version:
+        raise WorkflowError(TAKEN_MEANWHILE.format(state=state_label(model, record.status)))
     if record.status not in transition.sources:
         allowed = "、".join(state_label(model, s) for s in transition.sources)
         raise WorkflowError(
@@ -196,19 +196,26 @@ def check(transition, record, user, opinion=""):
         )
     if transition.opinion_required and not (opinion or "").strip():
         raise WorkflowError(f"{transition.label}须填写意见", field="opinion")
-    if transition.not_by_submitter and submitter_id(record) == user.id:
+    if transition.not_by_submitter and record.submitted_by_id == user.id:
         raise WorkflowError("提交该申请的用户不能审核自己提交的申请，请由其他工作人员办理")
 
 
-def perform(transition, record_id, user, opinion="", values=None):
+def perform(transition, record_id, user, opinion="", values=None, expected_version=None):
     """Take the transition on the record; returns the effect's result (or {})."""
-    values = dict(values or {})
+    try:
+        return _perform(transition, record_id, user, opinion, dict(values or {}), expected_version)
+    except IntegrityError as exc:
+        # What the checks above could not see: a race on a unique column.
+        raise WorkflowError("办理失败：数据与已有记录冲突（如用户名或关联账号已存在），未做任何修改") from exc
+
+
+def _perform(transition, record_id, user, opinion, values, expected_version):
     model = transition.model
     with db.atomic():
         record = model.get_or_none(model.id == record_id)
         if record is None:
             raise WorkflowError("记录不存在", forbidden=True)
-        check(transition, record, user, opinion)
+        check(transition, record, user, opinion, expected_version)
         before = audit.snapshot(record)
 
         changes = {}
@@ -219,7 +226,7 @@ def perform(transition, record_id, user, opinion="", values=None):
             changes[name] = value() if callable(value) else value
         stamp = now()
         if transition.stamp == "submitted":
-            changes["submitted_at"] = stamp
+            changes.update(submitted_at=stamp, submitted_by=user.id)
         elif transition.stamp == "reviewed":
             changes.update(reviewed_by=user.id, reviewed_at=stamp, review_opinion=(opinion or "").strip() or None)
         changes["status"] = transition.target
@@ -244,9 +251,7 @@ def perform(transition, record_id, user, opinion="", values=None):
         )
         if updated != 1:
             current = model.get_by_id(record.id)
-            raise WorkflowError(
-                f"该记录刚刚已被他人处理，当前状态为“{state_label(model, current.status)}”，未做任何修改"
-            )
+            raise WorkflowError(TAKEN_MEANWHILE.format(state=state_label(model, current.status)))
         result = transition.effect(record, user, values) if transition.effect else {}
         after = audit.snapshot(model.get_by_id(record.id))
         audit.record(user, transition.name, transition.table, record.id, before=before, after=after,

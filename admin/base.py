@@ -4,6 +4,7 @@ joins, safe deletes and the audit trail live here and nowhere else.
 A view in admin/<area>.py only describes its screen (columns, filters,
 searches, related lists), the way a Django ModelAdmin does.
 """
+import unicodedata
 import urllib.parse
 
 from flask import Response, abort, current_app, flash, g, redirect, request, send_file, stream_with_context, url_for
@@ -14,11 +15,13 @@ from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual, FilterLike
 from flask_admin.contrib.peewee.form import CustomModelConverter
+from flask_admin.helpers import get_redirect_target
 from flask_admin.model import typefmt
+from flask_admin.model.filters import BaseBooleanFilter, BaseIntFilter
 from flask_login import current_user
-from peewee import JOIN, BooleanField, ForeignKeyField, IntegrityError
-from werkzeug.utils import secure_filename
-from wtforms.validators import InputRequired
+from peewee import (JOIN, BooleanField, CharField, DatabaseError, DecimalField, ForeignKeyField, IntegerField,
+                    IntegrityError, TextField)
+from wtforms.validators import InputRequired, Length
 from wtforms.widgets import HiddenInput
 from wtfpeewee.orm import ValueRequired
 
@@ -29,12 +32,13 @@ import models
 import search as searching
 import workflow
 from admin import listing
+from admin.errors import database_error_message
 from admin.access import allows
 from admin.transitions import TransitionsMixin
-from forms.fields import MaterialUploadField, MultiCheckboxField, ordered
+from forms.fields import AmountField, MaterialUploadField, MultiCheckboxField, SafeModelSelectField, ordered, strip_text
 from forms.validators import Unique, apply_record_rules
 from rules import RuleViolation
-from models import ALL_MODELS, AuditLog, MaterialField, MultiChoiceField, StaleRecord, db
+from models import ALL_MODELS, AuditLog, LongTextField, MaterialField, MultiChoiceField, StaleRecord, db
 
 # flask-admin's view functions -> the operation of the access table.
 OPERATIONS = {
@@ -57,6 +61,9 @@ YES_NO = {True: "是", False: "否", None: ""}
 # five times the page).
 COUNT_BOUND = 10_000
 SEARCH_COUNT_BOUND = 200
+# Deeper than any clerk pages (and a 30-digit page number never becomes an
+# OFFSET the database cannot take).
+MAX_PAGE = 100_000
 
 
 def bounded_count(query, bound=None):
@@ -88,12 +95,19 @@ class AppModelConverter(CustomModelConverter):
             MaterialField: self.handle_material,
             MultiChoiceField: self.handle_multi_choice,
             **self.converters,
+            DecimalField: self.handle_decimal,
         }
 
     def convert(self, model, field, field_args):
+        field_args = dict(field_args or {})
+        validators = list(field_args.get("validators", []))
         if field.unique and not field.primary_key:
-            field_args = dict(field_args or {})
-            field_args["validators"] = list(field_args.get("validators", [])) + [Unique(field)]
+            validators.append(Unique(field))
+        if isinstance(field, LongTextField):
+            validators.append(Length(max=field.max_length, message=f"最多 {field.max_length} 个字"))
+        field_args["validators"] = validators
+        if isinstance(field, (CharField, TextField)) and not isinstance(field, MultiChoiceField):
+            field_args["filters"] = [strip_text, *field_args.get("filters", ())]
         name, form_field = super().convert(model, field, field_args)
         if form_field is not None:
             # wtf-peewee's ValueRequired is invisible to flask-admin's required
@@ -103,6 +117,16 @@ class AppModelConverter(CustomModelConverter):
                 for v in form_field.kwargs.get("validators", [])
             ]
         return name, form_field
+
+    def handle_foreign_key(self, model, field, **kwargs):
+        if field.name in getattr(self.view, "_form_ajax_refs", {}):
+            return super().handle_foreign_key(model, field, **kwargs)
+        if field.null:
+            kwargs["allow_blank"] = True
+        return field.name, SafeModelSelectField(model=field.rel_model, **kwargs)
+
+    def handle_decimal(self, model, field, **kwargs):
+        return field.name, AmountField(**kwargs)
 
     def handle_material(self, model, field, **kwargs):
         kwargs.pop("filters", None)
@@ -120,6 +144,7 @@ class BoundedAjaxLoader(QueryAjaxModelLoader):
     quietly instead of raising."""
 
     MAX_ROWS = 20
+    MAX_OFFSET = 1000
 
     def __init__(self, name, model, **options):
         # where: a callable giving the condition the offered rows must meet.
@@ -127,21 +152,24 @@ class BoundedAjaxLoader(QueryAjaxModelLoader):
         super().__init__(name, model, **options)
 
     def get_one(self, pk):
-        try:
-            return self.model.get_or_none(self.model.id == int(pk))
-        except (TypeError, ValueError):
-            return None
+        pk = models.parse_id(pk)
+        return None if pk is None else self.model.get_or_none(self.model.id == pk)
 
     def get_list(self, term, offset=0, limit=10):
         limit = max(1, min(int(limit or 10), self.MAX_ROWS))
+        # A lookup is typed, not paged through: past a few hundred rows the
+        # clerk types more (and a 30-digit offset never reaches the database).
+        offset = max(0, int(offset or 0))
+        if offset > self.MAX_OFFSET:
+            return []
         query = self.model.select()
         if self.where is not None:
             query = query.where(self.where())
-        term = (term or "").strip()
+        term = searching.clean_term(term)
         words = term.split()
         if self.where is None and searching.index_only(self.model, words):
             # Newest matches straight from the gram index.
-            ids = searching.page_ids(self.model, words, limit, max(0, int(offset or 0)))
+            ids = searching.page_ids(self.model, words, limit, offset)
             rows = {r.id: r for r in self.model.select().where(self.model.id.in_(ids))}
             return [rows[i] for i in ids if i in rows]
         if term and self.model in searching.SPECS:
@@ -156,7 +184,7 @@ class BoundedAjaxLoader(QueryAjaxModelLoader):
         return list(
             query
             .order_by(self.model.id.desc())
-            .offset(max(0, int(offset or 0)))
+            .offset(offset)
             .limit(limit)
         )
 
@@ -217,6 +245,18 @@ class SecureModelView(TransitionsMixin, ModelView):
                 lambda v, c, m, p: listing.transition_links(v, m, current_user))
             self.column_export_exclude_list = (*(self.column_export_exclude_list or ()), "transitions")
         super().__init__(model, **kwargs)
+        for flt in self._filters or ():
+            guard_filter(flt)
+
+    @staticmethod
+    def clean_search(search):
+        """The search box's text as searched (search.clean_term), saying so
+        when it had to be shortened."""
+        cleaned = searching.clean_term(search)
+        if search and cleaned != " ".join(search.split()):
+            flash(f"搜索内容过长或含有不可见字符，已按前 {searching.MAX_WORDS} 个词"
+                  f"（{searching.MAX_LENGTH} 个字以内）搜索。", "warning")
+        return cleaned
 
     def _details_order(self, model):
         """The record's own fields in form order, then status and review, then
@@ -442,6 +482,9 @@ class SecureModelView(TransitionsMixin, ModelView):
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         if page_size is None:
             page_size = self.page_size
+        if page and not 0 <= page <= MAX_PAGE:
+            abort(404)
+        search = self.clean_search(search)
         if page_size and self._index_answers(search, filters, sort_column):
             words = search.split()
             offset = (page or 0) * page_size
@@ -491,9 +534,8 @@ class SecureModelView(TransitionsMixin, ModelView):
     def get_one(self, id):
         """Every path that fetches one row (details, edit, delete, material)
         comes through here, so the scope holds for all of them (#1070)."""
-        try:
-            pk = int(id)
-        except (TypeError, ValueError):
+        pk = models.parse_id(id)
+        if pk is None:
             abort(404)
         record = self.scope(self.model.select()).where(self.model.id == pk).first()
         if record is None:
@@ -511,36 +553,69 @@ class SecureModelView(TransitionsMixin, ModelView):
                 getattr(form, name).query = make_query()
         return form
 
+    # --- writes: one transaction each, with its audit row ---------------------
+    def create_model(self, form):
+        model = self._save(form, self.model(), created=True)
+        return model or False
+
+    def update_model(self, form, model):
+        return bool(self._save(form, model, created=False))
+
+    def _save(self, form, model, created):
+        """Populate, check, save, store the uploads and write the audit row in
+        one transaction; the files are moved into place only after it has
+        committed (materials.Staging), and nothing of a refused save stays."""
+        user = current_user._get_current_object()
+        before = None if created else audit.snapshot(model)
+        try:
+            with materials.Staging(current_app.config["UPLOAD_DIR"]) as stage, db.atomic():
+                g.material_stage = stage
+                form.populate_obj(model)
+                self.on_model_change(form, model, created)
+                model.save(force_insert=created)
+                stage.delete_retired()
+                audit.record(user, "create" if created else "edit", self.table, model.id,
+                             before=before, after=audit.snapshot(model))
+                self.on_saved(form, model, created)
+        except Exception as exc:
+            if not self.handle_view_exception(exc):
+                raise
+            return None
+        finally:
+            g.pop("material_stage", None)
+        self.after_model_change(form, model, created)
+        return model
+
+    def on_saved(self, form, model, created):
+        """Work that belongs to the save, inside its transaction (after the
+        record and its audit row are written). Nothing by default."""
+
     def create_form(self, obj=None):
-        return self._narrow(super().create_form(obj))
+        form = self._narrow(super().create_form(obj))
+        # A new record starts at version 1, whatever a crafted form says.
+        if "version" in form._fields:
+            del form.version
+        return form
 
     def edit_form(self, obj=None):
         return self._narrow(super().edit_form(obj))
-
-    # --- writes: audit, safe delete ---------------------------------------
-    def update_model(self, form, model):
-        model._audit_before = audit.snapshot(model)
-        return super().update_model(form, model)
-
-    def after_model_change(self, form, model, is_created):
-        audit.record(
-            current_user._get_current_object(),
-            "create" if is_created else "edit",
-            self.table,
-            model.id,
-            before=None if is_created else getattr(model, "_audit_before", None),
-            after=audit.snapshot(model),
-        )
 
     def validate_form(self, form):
         valid = super().validate_form(form)
         if valid and request.endpoint in (f"{self.endpoint}.create_view", f"{self.endpoint}.edit_view"):
             stored = getattr(form, "_obj", None)
-            if stored is not None and "version" in form._fields and form.version.data != stored.version:
+            if stored is not None and self.posted_version() != stored.version:
+                # An edit says which version it was opened at; a form that
+                # does not say is refused like a stale one, never waved through.
                 flash(StaleRecord.message, "error")
                 return False
             valid = apply_record_rules(form, self.model, stored)
         return valid
+
+    @staticmethod
+    def posted_version():
+        value = request.form.get("version", "")
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
     def handle_view_exception(self, exc):
         if isinstance(exc, StaleRecord):
@@ -550,9 +625,9 @@ class SecureModelView(TransitionsMixin, ModelView):
             # The save-time backstop caught what the form check could not see.
             flash(exc.message, "error")
             return True
-        if isinstance(exc, IntegrityError):
-            # The form checks uniqueness; this is the race it cannot see.
-            flash("保存失败：数据与已有记录冲突（名称、代码或关联记录），请检查后重试。", "error")
+        message = database_error_message(exc)
+        if message:
+            flash(message, "error")
             return True
         return super().handle_view_exception(exc)
 
@@ -567,36 +642,53 @@ class SecureModelView(TransitionsMixin, ModelView):
                 found.append(f"{related._meta.verbose_name} {count} 条")
         return found
 
-    def delete_model(self, model):
-        # flask-admin's own delete is recursive: a lab's projects would go
-        # with it. Program records never cascade.
-        refs = self.references(model)
-        if refs:
-            flash(f"“{model}”仍被以下记录引用，不能删除：" + "、".join(refs), "error")
-            return False
+    def delete_record(self, model):
+        """Delete one record with its audit row and its materials, never
+        cascading to the records that refer to it. Returns None when done,
+        else the Chinese reason it was not."""
         before = audit.snapshot(model)
         try:
-            with db.atomic():
+            with materials.Staging(current_app.config["UPLOAD_DIR"]) as stage, db.atomic():
+                # Counted inside the transaction: on SQLite it holds the
+                # write lock, so nothing can start referring meanwhile.
+                refs = self.references(model)
+                if refs:
+                    return f"“{model}”仍被以下记录引用，不能删除：" + "、".join(refs)
+                for name in self.material_fields():
+                    stage.retire(model.__data__.get(name))
                 model.delete_instance()
-                audit.record(current_user._get_current_object(), "delete", self.table, model.id, before=before, after={})
+                stage.delete_retired()
+                audit.record(current_user._get_current_object(), "delete", self.table, model.id,
+                             before=before, after={})
         except IntegrityError:
-            flash(f"“{model}”仍被其他记录引用，不能删除。", "error")
+            return f"“{model}”仍被其他记录引用，不能删除。"
+        except DatabaseError as exc:
+            return database_error_message(exc)
+        return None
+
+    def delete_model(self, model):
+        refusal = self.delete_record(model)
+        if refusal:
+            flash(refusal, "error")
             return False
         return True
 
     @action("delete", "删除", "确定要删除所选记录吗？被其他记录引用的记录不会被删除。")
     def action_delete(self, ids):
-        query = self.scope(self.model.select()).where(self.model.id.in_([int(i) for i in ids if str(i).isdigit()]))
-        deleted = sum(1 for m in list(query) if self.delete_model(m))
-        if deleted:
-            flash(f"已删除 {deleted} 条记录。", "success")
+        records = self.scope(self.model.select()).where(self.model.id.in_(models.parse_ids(ids)))
+        results = []
+        for record in records.order_by(self.model.id):
+            refusal = self.delete_record(record)
+            results.append((str(record), refusal is None, refusal or "已删除"))
+        return self.render("admin/bulk_result.html", title="批量删除", results=results,
+                           return_url=get_redirect_target() or self.get_url(".index_view"))
 
     # --- exports: streamed ------------------------------------------------------
     def export_rows(self):
         """The list's rows as the list shows them (search, filters, sort), read
         in batches of ids so memory stays flat whatever the size."""
         view_args = self._get_list_extra_args()
-        query, joins = self.filtered_ids(view_args.search, view_args.filters)
+        query, joins = self.filtered_ids(self.clean_search(view_args.search), view_args.filters)
         sort = self._get_column_by_idx(view_args.sort)
         order = [(self._sortable_columns[sort[0]], view_args.sort_desc)] if sort else self._get_default_order()
         columns = [c for c, _ in self._export_columns]
@@ -671,7 +763,7 @@ class SecureModelView(TransitionsMixin, ModelView):
             path,
             mimetype=stored.content_type,
             as_attachment=True,
-            download_name=stored.original_name or secure_filename(stored.stored_name),
+            download_name=materials.clean_name(stored.original_name),
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
@@ -806,6 +898,37 @@ def display_value(record, column):
     if isinstance(value, bool):
         return YES_NO[value]
     return "" if value is None else value
+
+
+def guard_filter(flt):
+    """A filter value from the URL is checked before any query sees it: no
+    control characters, a sane length, and for a number or a related
+    record's id, an integer that fits the column (flask-admin flashes its
+    "invalid value" message and leaves the filter out)."""
+    check = flt.validate
+    column = getattr(flt, "column", None)
+    integer = isinstance(flt, BaseIntFilter) or (
+        isinstance(column, (IntegerField, ForeignKeyField)) and not isinstance(flt, BaseBooleanFilter)
+        and not getattr(flt, "options", None))
+
+    def validate(value):
+        if not isinstance(value, str) or len(value) > 200:
+            return False
+        if any(unicodedata.category(ch)[0] == "C" for ch in value):
+            return False
+        if integer and not all(_small_int(part) for part in value.split(",")):
+            return False
+        return check(value)
+
+    flt.validate = validate
+    return flt
+
+
+def _small_int(text):
+    text = text.strip()
+    digits = text[1:] if text[:1] == "-" else text
+    return bool(digits) and digits.isascii() and digits.isdigit() and len(digits) <= 10 \
+        and abs(int(text)) <= models.MAX_ID
 
 
 class ContainsWordFilter(FilterEqual):

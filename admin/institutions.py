@@ -57,10 +57,10 @@ class RecommendingInstitutionView(SecureModelView):
             return self._self_service_form(get_form_data(), obj=obj)
         return super().edit_form(obj)
 
-    def after_model_change(self, form, model, is_created):
-        super().after_model_change(form, model, is_created)
+    def on_saved(self, form, model, is_created):
         # Q4: an opened institution that has completed its introduction,
-        # features and contacts moves on to 已完善信息 by itself.
+        # features and contacts moves on to 已完善信息 by itself, in the
+        # same transaction as the save.
         complete = all(getattr(model, name) for name in self.self_service_columns if name != "version")
         if current_user.role == "institution" and model.status == "account_opened" and complete:
             workflow.perform(workflow.get(self.table, "complete_profile"), model.id,

@@ -7,13 +7,16 @@ from flask_admin.actions import action
 from flask_admin.contrib.peewee.form import get_form
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
+from peewee import DatabaseError
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 import workflow
-from forms.fields import ordered
-from forms.validators import place_error
-from rules import RuleViolation
+from admin.errors import database_error_message
+from forms.fields import ordered, strip_text
+from forms.validators import OPINION_CHECKS, USERNAME_CHECKS, place_error
+from models import parse_id, parse_ids
+from rules import RuleViolation, opinion_problem
 
 
 class TransitionsMixin:
@@ -42,19 +45,25 @@ class TransitionsMixin:
 
         class TransitionForm(base):
             id = HiddenField()
+            # The version the user saw: if the record moves on before the
+            # confirmation, perform() says it was taken meanwhile.
+            version = HiddenField()
             opinion = TextAreaField(
                 "意见" + ("（必填）" if transition.opinion_required else ""),
-                validators=[InputRequired(message=f"{transition.label}须填写意见")]
-                if transition.opinion_required else [Optional()],
+                validators=[InputRequired(message=f"{transition.label}须填写意见") if transition.opinion_required
+                            else Optional(), *OPINION_CHECKS],
+                filters=[strip_text],
             )
 
         if "username" in transition.fields:
             TransitionForm.username = StringField(
-                "系统账号用户名", validators=[Optional(), Length(min=3, max=60)],
-                description="留空则自动生成（如 jigou0012）",
+                "系统账号用户名", validators=[Optional(), *USERNAME_CHECKS],
+                description="留空则自动生成（如 jigou0012）", filters=[strip_text],
             )
         form = TransitionForm(formdata, obj=record)
         form.id.data = record.id
+        if formdata is None:
+            form.version.data = record.version
         for name in transition.required:
             if name in form._fields:
                 form[name].validators = [InputRequired(message="此项为必填项")] + [
@@ -76,13 +85,16 @@ class TransitionsMixin:
             values = {name: form[name].data for name in t.fields if name in form._fields}
             try:
                 result = workflow.perform(t, record.id, current_user._get_current_object(),
-                                          opinion=form.opinion.data or "", values=values)
+                                          opinion=form.opinion.data or "", values=values,
+                                          expected_version=parse_id(form.version.data))
             except workflow.WorkflowError as exc:
                 if exc.forbidden:
                     abort(403)
                 place_error(form, exc.field, exc.message)
             except RuleViolation as exc:
                 place_error(form, exc.field, exc.message)
+            except DatabaseError as exc:
+                place_error(form, None, database_error_message(exc))
             else:
                 fresh = self.model.get_by_id(record.id)
                 if result.get("password"):
@@ -120,25 +132,38 @@ class TransitionsMixin:
             abort(404)
         return_url = get_redirect_target() or self.get_url(".index_view")
         source = request.form if request.method == "POST" else request.args
-        ids = [int(i) for i in source.get("ids", "").split(",") if i.strip().isdigit()][:500]
+        ids = parse_ids(source.get("ids", ""))
         records = list(self.scope(self.model.select()).where(self.model.id.in_(ids)).order_by(self.model.id))
-        opinion = (request.form.get("opinion") or "").strip()
+        opinion = strip_text(request.form.get("opinion") or "")
         if request.method == "POST":
-            if t.opinion_required and not opinion:
-                flash(f"{t.label}须填写意见", "error")
+            problem = self.bulk_opinion_problem(t, opinion)
+            if problem:
+                flash(problem, "error")
             else:
-                done, refused = 0, []
-                for record in records:
-                    try:
-                        workflow.perform(t, record.id, current_user._get_current_object(), opinion=opinion)
-                        done += 1
-                    except (workflow.WorkflowError, RuleViolation) as exc:
-                        refused.append(f"“{record}”：{exc.message}")
-                if done:
-                    flash(f"已{t.label} {done} 条。", "success")
-                for message in refused:
-                    flash(message, "error")
-                return redirect(return_url)
+                results = [self.bulk_take(t, record, opinion) for record in records]
+                return self.render("admin/bulk_result.html", title=f"批量{t.label}", results=results,
+                                   return_url=return_url)
         return self.render("admin/bulk_transition.html", transition=t, records=records,
                            ids=",".join(str(r.id) for r in records), opinion=opinion,
                            return_url=return_url)
+
+    @staticmethod
+    def bulk_opinion_problem(t, opinion):
+        if t.opinion_required and not opinion:
+            return f"{t.label}须填写意见"
+        return opinion_problem(opinion)
+
+    def bulk_take(self, t, record, opinion):
+        """One record of a bulk action: (record, done, what happened). A
+        record's refusal, or the database's, never stops the others."""
+        version = parse_id(request.form.get(f"version_{record.id}"))
+        try:
+            workflow.perform(t, record.id, current_user._get_current_object(), opinion=opinion,
+                             expected_version=version)
+        except (workflow.WorkflowError, RuleViolation) as exc:
+            return (str(record), False, exc.message)
+        except DatabaseError as exc:
+            return (str(record), False, database_error_message(exc))
+        fresh = self.model.get_by_id(record.id)
+        return (str(fresh), True, f"已{t.label}（当前状态：{fresh.display('status')}）")
+

@@ -1,12 +1,64 @@
 """Form fields the generated admin forms need beyond WTForms' own."""
-from flask import current_app
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app, g
 from flask_login import current_user
 from markupsafe import escape
-from wtforms import FileField, SelectMultipleField, widgets
+from wtforms import DecimalField, FileField, SelectMultipleField, widgets
 from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
+from wtfpeewee.fields import ModelSelectField
 
 import materials
+from models import parse_id
+
+
+def strip_text(value):
+    """What a clerk typed, without the spaces around it (full-width ones
+    included): "  海淀区 " and "海淀区" are one name."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class AmountField(DecimalField):
+    """An amount of money or a score. Accepts "37,700.00"; refuses NaN,
+    Infinity and anything that is not a number with a Chinese message; shows
+    what was typed rather than breaking on a value it cannot format (the
+    bounds themselves are rules.general_field_bounds')."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        raw = (valuelist[0] if valuelist else "") or ""
+        raw = raw.strip().replace(",", "").replace("，", "")
+        if not raw:
+            return
+        try:
+            value = Decimal(raw)
+        except (InvalidOperation, ValueError):
+            raise ValueError("请输入数字，如 37700.00") from None
+        if not value.is_finite():
+            raise ValueError("请输入有效的数字（不能是 NaN 或 Infinity）")
+        self.data = value
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        try:
+            return format(self.data.quantize(Decimal(1).scaleb(-(self.places or 0))), "f")
+        except (InvalidOperation, AttributeError):
+            return str(self.data)
+
+
+class SafeModelSelectField(ModelSelectField):
+    """wtf-peewee's select of a related record, refusing an id that is not
+    one (text, a negative or a 30-digit number) as "not a valid choice"
+    instead of handing it to the database."""
+
+    def get_model(self, pk):
+        if parse_id(pk) is None:
+            return None
+        return super().get_model(parse_id(pk))
 
 
 class MaterialUploadField(FileField):
@@ -40,12 +92,15 @@ class MaterialUploadField(FileField):
     def populate_obj(self, obj, name):
         if not self._checked:
             return
+        # The save's staging (admin/base.py): the file is moved into place
+        # only when the record's transaction commits.
+        stage = g.get("material_stage")
+        if stage is None:
+            raise RuntimeError("uploads are stored only inside a staged save")
         data, extension = self._checked
-        stored = materials.store(
-            data,
-            extension,
-            self.data.filename,
-            current_app.config["UPLOAD_DIR"],
+        stage.retire(obj.__data__.get(name))
+        stored = stage.store(
+            data, extension, self.data.filename,
             user=current_user._get_current_object() if current_user.is_authenticated else None,
         )
         setattr(obj, name, stored)

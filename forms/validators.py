@@ -7,6 +7,23 @@ import rules
 from forms.fields import MaterialUploadField
 
 
+class Checked:
+    """A rules.py check of one value (returning its Chinese refusal or None)
+    as a WTForms validator."""
+
+    def __init__(self, problem):
+        self.problem = problem
+
+    def __call__(self, form, field):
+        message = self.problem(field.data or "")
+        if message:
+            raise ValidationError(message)
+
+
+OPINION_CHECKS = (Checked(rules.opinion_problem),)
+USERNAME_CHECKS = (Checked(rules.username_problem),)
+
+
 class Unique:
     """The value is not already taken by another record of the table."""
 

@@ -72,8 +72,8 @@ def app(database_url, upload_dir, tmp_path_factory):
             "UPLOAD_DIR": upload_dir,
             "MAX_UPLOAD_BYTES": 64 * 1024,
             # The suite logs in hundreds of times from one address; the
-            # limit itself has its own test.
-            "LOGIN_RATE_LIMIT": "100000 per minute",
+            # throttle itself has its own tests.
+            "LOGIN_ADDRESS_FAILURES": "100000 per minute",
         }
     )
     return application
@@ -101,6 +101,7 @@ def clean(app, upload_dir):
     _wipe(database)
     for entry in os.listdir(upload_dir):
         shutil.rmtree(os.path.join(upload_dir, entry), ignore_errors=True)
+    app.extensions["login_throttle"].reset()
     yield
     if not database.is_closed():
         database.close()

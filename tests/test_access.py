@@ -138,7 +138,7 @@ def test_institution_edits_only_its_profile_fields(client, as_role):
               "contact_name": "赵敏", "contact_phone": "13700137000", "contact_email": "a@example.cn",
               # fields outside the self-service profile are ignored
               "name": "改名", "served_enterprise_count": "999", "status": "trained",
-              "csrf_token": token},
+              "version": mine.version, "csrf_token": token},
     )
     assert response.status_code == 302
     row = models.RecommendingInstitution.get_by_id(mine.id)

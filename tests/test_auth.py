@@ -3,6 +3,7 @@ import os
 import re
 
 import models
+from throttle import LoginThrottle
 from tests.conftest import PASSWORD, csrf_token, login, make_user
 
 
@@ -39,11 +40,15 @@ def test_unknown_user_gets_the_same_message(client):
     assert "用户名或密码错误" in response.get_data(as_text=True)
 
 
-def test_disabled_account_cannot_log_in(client):
+def test_disabled_account_cannot_log_in_and_reads_like_a_wrong_password(client):
     make_user("old", "clerk", is_active=False)
     response = login(client, "old")
-    assert "账号已停用" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    # The right password of a disabled account tells a guesser nothing more.
+    assert "用户名或密码错误" in text and "停用" not in text
     assert client.get("/admin/").status_code == 302
+    refused = models.AuditLog.get(models.AuditLog.action == "login_refused")
+    assert refused.changes_dict == {"reason": "disabled"}
 
 
 def test_password_is_stored_hashed(client):
@@ -130,12 +135,14 @@ def test_secret_key_comes_from_the_environment(monkeypatch, tmp_path):
         models.db.initialize(saved)
 
 
-def test_password_guessing_is_slowed(client, app, monkeypatch):
+def test_password_guessing_from_one_address_meets_a_ceiling(client, app, monkeypatch):
+    """The per-address ceiling, on failures only."""
     make_user("clerk1", "clerk")
-    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
-    for _ in range(3):
-        assert "用户名或密码错误" in login(client, "clerk1", "guess-guess").get_data(as_text=True)
-    blocked = login(client, "clerk1")  # even the right password, for now
-    assert blocked.status_code == 429
-    assert "登录尝试次数过多" in blocked.get_data(as_text=True)
+    monkeypatch.setitem(app.extensions, "login_throttle", LoginThrottle({
+        **app.config, "LOGIN_ADDRESS_FAILURES": "3 per 15 minutes"}))
+    for n in range(3):
+        assert "用户名或密码错误" in login(client, f"nobody{n}", "guess-guess").get_data(as_text=True)
+    blocked = login(client, "clerk1")  # even the right password, from this address, for now
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"].isdigit()
+    assert "此网络地址登录失败次数过多" in blocked.get_data(as_text=True)
     assert client.get("/admin/").status_code == 302

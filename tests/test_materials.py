@@ -7,6 +7,7 @@ import zipfile
 import models
 from tests import factories
 from tests.conftest import csrf_token
+from tests.formtools import read_form
 from tests.test_crud import payloads
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -24,7 +25,7 @@ def docx_bytes():
 
 def upload(client, table, record_id, field, content, filename, extra):
     url = f"/admin/{table}/edit/?id={record_id}"
-    data = dict(extra, csrf_token=csrf_token(client, url))
+    data = dict(extra, version=read_form(client, url)["version"], csrf_token=csrf_token(client, url))
     data[field] = (io.BytesIO(content), filename)
     return client.post(url, data=data, content_type="multipart/form-data")
 
@@ -64,7 +65,8 @@ def test_empty_upload_keeps_the_file_already_attached(client, as_role):
     upload(client, "recommending_institution", ri.id, "application_form", PDF, "a.pdf", ri_form(w))
     first = models.RecommendingInstitution.get_by_id(ri.id).application_form_id
     url = f"/admin/recommending_institution/edit/?id={ri.id}"
-    response = client.post(url, data=dict(ri_form(w), contact_name="周杰", csrf_token=csrf_token(client, url)))
+    response = client.post(url, data=dict(ri_form(w), contact_name="周杰", version=read_form(client, url)["version"],
+                                          csrf_token=csrf_token(client, url)))
     assert response.status_code == 302
     row = models.RecommendingInstitution.get_by_id(ri.id)
     assert row.application_form_id == first and row.contact_name == "周杰"

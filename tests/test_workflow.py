@@ -298,7 +298,9 @@ def test_bulk_approve_with_one_opinion(client, as_role):
     done = client.post("/admin/lab/bulk/approve/", data={"ids": ids, "opinion": "批量审核：材料齐全",
                                                          "csrf_token": token}, follow_redirects=True)
     text = done.get_data(as_text=True)
-    assert "已审核通过 2 条" in text and "当前状态为“草稿”" in text
+    # One line per record: what was done, and why the draft was not.
+    assert "批量审核通过：办理 2 条，未办理 1 条" in text and "当前状态为“草稿”" in text
+    assert text.count("已审核通过（当前状态：已通过）") == 2
     assert [status_of("lab", r) for r in (a, b, draft)] == ["approved", "approved", "draft"]
     assert models.Lab.get_by_id(a.id).review_opinion == "批量审核：材料齐全"
 
@@ -461,7 +463,8 @@ def test_account_opening_end_to_end(client, as_role, app):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
     token = csrf_token(client)
     refused = client.post("/login", data={"username": "haidian_fhq", "password": "New-pass-2026", "csrf_token": token})
-    assert "账号已停用" in refused.get_data(as_text=True)
+    assert "用户名或密码错误" in refused.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
 
 
 def test_record_training(client, as_role):

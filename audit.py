@@ -54,8 +54,10 @@ def record(user, action, model=None, object_id=None, before=None, after=None, us
 
 BASIC_ACTIONS = {
     "create": "新建", "edit": "修改", "delete": "删除", "export": "导出",
-    "login": "登录", "login_failed": "登录失败", "login_refused": "登录被拒（账号停用）",
-    "logout": "退出登录", "change_password": "修改密码", "open_account": "开通账号",
+    "login": "登录", "login_failed": "登录失败", "login_refused": "登录被拒（账号停用或锁定）",
+    "login_locked": "连续登录失败，账号锁定", "unlock_login": "解除登录锁定",
+    "logout": "退出登录", "change_password": "修改密码", "change_password_failed": "修改密码失败（当前密码错误）",
+    "open_account": "开通账号",
 }
 
 

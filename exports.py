@@ -9,6 +9,20 @@ from xml.sax.saxutils import escape
 
 BATCH = 2000
 
+# A cell that starts with one of these is a formula to Excel (and to LibreOffice
+# and WPS): "=cmd|' /C calc'!A0" typed as a login name would run when the
+# audit log is opened. Such text is written with a leading apostrophe, which
+# the spreadsheet shows as plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe(value):
+    """A cell's text as it may be written to a spreadsheet: never a formula."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
 
 def csv_stream(headers, rows):
     buffer = io.StringIO()
@@ -16,7 +30,7 @@ def csv_stream(headers, rows):
     buffer.write("\ufeff")
     writer.writerow(headers)
     for n, row in enumerate(rows, 1):
-        writer.writerow(row)
+        writer.writerow([safe(v) for v in row])
         if n % BATCH == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -76,7 +90,7 @@ _STATIC_PARTS = {
 
 
 def _cell(value):
-    text = "" if value is None else str(value)
+    text = safe(value)
     # Characters XML 1.0 cannot carry are dropped rather than break the file.
     text = "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
     return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'

@@ -164,6 +164,10 @@ GRADES = (
     ("fail", "不合格"),
 )
 
+# The role that keeps the system (accounts, policy): at least one active
+# account must hold it (rules.general_keeps_an_admin).
+ADMIN_ROLE = "admin"
+
 ROLES = (
     ("admin", "系统管理员"),
     ("clerk", "办公室工作人员"),

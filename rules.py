@@ -18,7 +18,7 @@ import unicodedata
 from decimal import ROUND_DOWN, ROUND_UP, Decimal, InvalidOperation
 
 from peewee import AutoField, CharField, DateField, DecimalField, ForeignKeyField, IntegerField, TextField
-from playhouse.signals import pre_save
+from playhouse.signals import pre_delete, pre_save
 
 import models
 from models import (
@@ -89,27 +89,45 @@ def ensure_policy_defaults():
 
 
 def check_policy_setting(setting):
+    """The keys are the program's (POLICY): none added, renamed or, once in
+    force, removed (a missing row would silently bring back the default)."""
     known = POLICY.get(setting.key)
     if known is None:
-        return
+        raise RuleViolation("key", f"未知的参数键“{setting.key}”；可设置的参数为：" + "、".join(POLICY))
+    if setting.id is not None:
+        stored = PolicySetting.select(PolicySetting.key).where(PolicySetting.id == setting.id).scalar()
+        if stored is not None and stored != setting.key:
+            raise RuleViolation("key", f"参数键“{stored}”不能修改；如需调整，请修改其参数值")
     kind, value = known[2], (setting.value or "").strip()
     if kind == "count":
         if not value.isdigit():
             raise RuleViolation("value", f"参数值应为不小于 0 的整数，您输入的是“{value}”")
     elif kind == "ratio":
-        try:
-            ratio = Decimal(value)
-        except InvalidOperation:
-            ratio = None
+        ratio = _finite_decimal(value)
         if ratio is None or not Decimal(0) < ratio <= Decimal(1):
             raise RuleViolation("value", f"比例应为大于 0、不大于 1 的小数（如 0.30），您输入的是“{value}”")
     elif kind == "amount_or_empty" and value:
-        try:
-            amount = Decimal(value)
-        except InvalidOperation:
-            amount = None
+        amount = _finite_decimal(value)
         if amount is None or amount <= 0:
             raise RuleViolation("value", f"上限应为正的金额（元）或留空，您输入的是“{value}”")
+
+
+def _finite_decimal(text):
+    """A number as typed, or None (NaN and Infinity are not numbers here)."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def deletable(record):
+    """Raise when the program forbids deleting this record."""
+    if isinstance(record, PolicySetting) and record.key in POLICY:
+        raise RuleViolation(None, f"政策参数“{record.key}”正在使用，不能删除；如需调整，请修改其参数值")
+    if isinstance(record, User) and record.role == models.ADMIN_ROLE and record.is_active \
+            and not _other_active_admins(record):
+        raise RuleViolation(None, LAST_ADMIN.format(what="删除"))
 
 
 # --- General: 统一社会信用代码 (GB 32100-2015) ------------------------------------
@@ -257,6 +275,28 @@ def general_username(user):
     problem = username_problem(user.username)
     if problem:
         raise RuleViolation("username", problem)
+
+
+LAST_ADMIN = "这是系统中最后一个启用的系统管理员账号，不能{what}；请先为另一位同事开通系统管理员账号"
+
+
+def _other_active_admins(user):
+    return (User.select()
+            .where(User.role == models.ADMIN_ROLE, User.is_active == True, User.id != user.id)  # noqa: E712
+            .exists())
+
+
+def general_keeps_an_admin(user):
+    """Nobody locks the office out of its own system: the last active
+    administrator cannot be demoted or disabled."""
+    if user.id is None or (user.role == models.ADMIN_ROLE and user.is_active):
+        return
+    stored = User.get_or_none(User.id == user.id)
+    if stored is None or stored.role != models.ADMIN_ROLE or not stored.is_active:
+        return
+    if not _other_active_admins(user):
+        what, field = ("停用", "is_active") if user.role == models.ADMIN_ROLE else ("改为其他角色", "role")
+        raise RuleViolation(field, LAST_ADMIN.format(what=what))
 
 
 # --- General: contacts, amounts, dates ---------------------------------------------
@@ -688,7 +728,7 @@ RECORD_RULES = {
     PromotionEvent: (_not_negative("participant_count"),),
     PerformanceEvaluation: (_evaluation,),
     PolicySetting: (check_policy_setting,),
-    User: (general_username,),
+    User: (general_username, general_keeps_an_admin),
 }
 
 
@@ -717,3 +757,8 @@ def enforce(record):
 @pre_save(sender=None)
 def _enforce_before_save(sender, instance, created):
     enforce(instance)
+
+
+@pre_delete(sender=None)
+def _check_before_delete(sender, instance):
+    deletable(instance)

@@ -10,13 +10,13 @@ clerks at once end in exactly one transition), runs the transition's effect
 transaction.
 """
 import datetime
-import secrets
 from dataclasses import dataclass, field
 
 from peewee import IntegrityError
 from werkzeug.security import generate_password_hash
 
 import audit
+import passwords
 import rules
 from models import (
     DomainCenterMember,
@@ -86,7 +86,7 @@ def _open_account(record, user, values):
                             "如需重新发放，请由系统管理员在“系统账号”中重置其密码")
     if User.select().where(User.username == username).exists():
         raise WorkflowError(f"用户名“{username}”已被使用，请换一个", field="username")
-    password = secrets.token_urlsafe(9)
+    password = passwords.generate()
     account = User.create(
         username=username,
         display_name=record.name[:60],

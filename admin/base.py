@@ -50,6 +50,7 @@ OPERATIONS = {
     "delete_view": "delete",
     "export": "export",
     "ajax_update": "edit",
+    "unlock_view": "edit",
 }
 
 YES_NO = {True: "是", False: "否", None: ""}
@@ -660,6 +661,8 @@ class SecureModelView(TransitionsMixin, ModelView):
                 stage.delete_retired()
                 audit.record(current_user._get_current_object(), "delete", self.table, model.id,
                              before=before, after={})
+        except RuleViolation as exc:
+            return exc.message
         except IntegrityError:
             return f"“{model}”仍被其他记录引用，不能删除。"
         except DatabaseError as exc:

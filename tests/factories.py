@@ -145,6 +145,7 @@ def world():
         new_tech_product=prod,
         project=proj,
         project_purchase=purchase(proj, prod),
-        policy_setting=models.PolicySetting.create(key=f"demo_key_{next(_seq)}", value="1", description="测试参数"),
+        policy_setting=models.PolicySetting.get_or_create(key="r1_min_promised_events",
+                                                          defaults={"value": "2", "description": "测试参数"})[0],
         audit_log=models.AuditLog.create(action="create", model="lab", object_id=the_lab.id),
     )

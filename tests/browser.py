@@ -1,0 +1,88 @@
+"""A real browser for the tests: Debian's Chromium driven by Playwright,
+against the test app served on a loopback port.
+
+Playwright's own browser download cannot work on these machines; the tests
+use /usr/bin/chromium (`apt-get install chromium`, which .ci/run does). Where
+it is missing the browser tests are skipped, unless REQUIRE_BROWSER=1 (CI)
+makes that a failure. Screenshots go to tests/screenshots/ (ignored by git).
+"""
+import os
+import re
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SHOTS = os.path.join(os.path.dirname(__file__), "screenshots")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+
+
+def _available():
+    return shutil.which(CHROMIUM) is not None or os.path.exists(CHROMIUM)
+
+
+needs_browser = pytest.mark.skipif(
+    not _available() and os.environ.get("REQUIRE_BROWSER") != "1",
+    reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The test app on a free loopback port, one thread per request."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A Playwright page that remembers what the browser complained about."""
+
+    def __init__(self, page, base):
+        self.page, self.base = page, base
+        self.problems = []
+        page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
+                if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}")
+                if r.status >= 400 else None)
+
+    def go(self, path):
+        response = self.page.goto(self.base + path)
+        return response
+
+    def login(self, username, password):
+        self.go("/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", password)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_load_state()
+
+    def shot(self, name):
+        os.makedirs(SHOTS, exist_ok=True)
+        self.page.screenshot(path=os.path.join(SHOTS, re.sub(r"[^\w.-]", "_", name) + ".png"), full_page=True)
+
+    def csp_violations(self):
+        return [p for p in self.problems if "Content Security Policy" in p or "Refused to" in p]
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    wrapped = Page(context.new_page(), live_server)
+    yield wrapped
+    context.close()

@@ -57,12 +57,19 @@ def safe_next(target):
     and line breaks from a URL ("/\t/evil.example" is "//evil.example"),
     so any control or space character refuses the target outright."""
     target = target or ""
-    if (target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not any(unicodedata.category(ch)[0] in "CZ" for ch in target)):
-        parts = urllib.parse.urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
+    # Checked as given and once decoded: "/%09/evil.example" is a tab too.
+    if all(_on_this_site(form) for form in (target, urllib.parse.unquote(target))):
+        return target
     return url_for("admin.index")
+
+
+def _on_this_site(target):
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in target):
+        return False
+    parts = urllib.parse.urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 def _start_session(user):

@@ -4,6 +4,8 @@ joins, safe deletes and the audit trail live here and nowhere else.
 A view in admin/<area>.py only describes its screen (columns, filters,
 searches, related lists), the way a Django ModelAdmin does.
 """
+import logging
+import os
 import unicodedata
 import urllib.parse
 
@@ -36,9 +38,11 @@ from admin.errors import database_error_message
 from admin.access import allows
 from admin.transitions import TransitionsMixin
 from forms.fields import AmountField, MaterialUploadField, MultiCheckboxField, SafeModelSelectField, ordered, strip_text
-from forms.validators import Unique, apply_record_rules
+from forms.validators import Printable, Unique, apply_record_rules
 from rules import RuleViolation
 from models import ALL_MODELS, AuditLog, LongTextField, MaterialField, MultiChoiceField, StaleRecord, db
+
+log = logging.getLogger(__name__)
 
 # flask-admin's view functions -> the operation of the access table.
 OPERATIONS = {
@@ -102,6 +106,8 @@ class AppModelConverter(CustomModelConverter):
     def convert(self, model, field, field_args):
         field_args = dict(field_args or {})
         validators = list(field_args.get("validators", []))
+        if isinstance(field, (CharField, TextField)) and not isinstance(field, MultiChoiceField):
+            validators.insert(0, Printable(one_line=isinstance(field, CharField)))
         if field.unique and not field.primary_key:
             validators.append(Unique(field))
         if isinstance(field, LongTextField):
@@ -762,6 +768,10 @@ class SecureModelView(TransitionsMixin, ModelView):
         if stored is None:
             abort(404)
         path = materials.path_for(current_app.config["UPLOAD_DIR"], stored.stored_name)
+        if not os.path.isfile(path):
+            # The row without its file (a restore without the uploads, say).
+            log.error("material file missing: %s", path)
+            abort(404)
         response = send_file(
             path,
             mimetype=stored.content_type,

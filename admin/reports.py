@@ -11,6 +11,7 @@ from admin import listing
 from admin.access import allows
 from models import (
     GRADES,
+    parse_id,
     PerformanceEvaluation,
     PromotionEvent,
     RecommendingInstitution,
@@ -33,8 +34,8 @@ class ReportsView(BaseView):
 
     @staticmethod
     def _year_arg():
-        value = request.args.get("year", "")
-        return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
+        year = parse_id(request.args.get("year"))
+        return year if year is not None and 2000 <= year <= 2100 else None
 
     @expose("/")
     def index(self):
@@ -80,8 +81,8 @@ class ReportsView(BaseView):
 
     @staticmethod
     def _page_arg():
-        value = request.args.get("page", "")
-        return int(value) if value.isdigit() and int(value) < 100_000 else 0
+        page = parse_id(request.args.get("page"))
+        return page if page is not None and page < 100_000 else 0
 
     @expose("/evaluations/")
     def evaluations(self):

@@ -1,7 +1,7 @@
 """Thin WTForms adapters: the rules live in rules.py; these put their
 refusals beside the fields a clerk filled in."""
 from flask import flash
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 import rules
 from forms.fields import MaterialUploadField
@@ -18,6 +18,19 @@ class Checked:
         message = self.problem(field.data or "")
         if message:
             raise ValidationError(message)
+
+
+class Printable:
+    """No control character reaches a query (PostgreSQL refuses NUL in any
+    string, before the rules could say so): stops the field's other
+    validators, such as Unique, with the rules' own message."""
+
+    def __init__(self, one_line):
+        self.one_line = one_line
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and rules.unprintable(field.data, allow_line_breaks=not self.one_line):
+            raise StopValidation(f"{field.label.text}含有不允许的控制字符或不可见字符，请删除后重试")
 
 
 OPINION_CHECKS = (Checked(rules.opinion_problem),)

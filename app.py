@@ -23,7 +23,10 @@ csrf = CSRFProtect()
 
 
 def create_app(settings=None):
-    app = Flask(__name__, instance_relative_config=True)
+    # INSTANCE_PATH: where the embedded database, the generated secret and
+    # the uploads live by default (instance/ beside app.py unless given).
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=(settings or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH") or None)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_object(Config)
     Config.from_env(app)

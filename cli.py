@@ -3,6 +3,8 @@ import click
 from werkzeug.security import generate_password_hash
 
 import audit
+import backup
+import deploy_check
 import migrations
 import models
 import passwords
@@ -68,6 +70,45 @@ def register(app):
             click.echo(f"数据库结构已是最新版本：{version}。")
         else:
             click.echo(f"数据库结构已从版本 {before if before is not None else '（空库）'} 升级到 {version}。")
+
+    @app.cli.command("backup")
+    @click.argument("file", type=click.Path(dir_okay=False, writable=True))
+    def backup_command(file):
+        """Back up the database and the uploaded materials into FILE (.tar.gz), while the app runs."""
+        try:
+            manifest = backup.backup(app, file)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        rows = sum(manifest["tables"].values())
+        click.echo(f"已备份到 {file}：{manifest['database']} 数据库 {rows} 行（结构版本 "
+                   f"{manifest['schema_version']}），申请材料 {manifest['uploads']} 个文件。")
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--force", is_flag=True, help="数据库中已有数据时，用备份覆盖")
+    def restore_command(file, force):
+        """Restore FILE into an empty database (or over a full one with --force), files included."""
+        try:
+            manifest = backup.restore(app, file, force=force)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"已从 {file}（{manifest['created_at']}）恢复 {sum(manifest['tables'].values())} 行、"
+                   f"申请材料 {manifest['uploads']} 个文件；行数与备份清单一致。")
+        if (manifest["schema_version"] or 0) < migrations.LATEST:
+            click.echo("备份的数据库结构较旧，请接着运行 flask --app app migrate。")
+
+    @app.cli.command("check-deploy")
+    @click.option("--workers", type=click.IntRange(1, 256), default=None,
+                  help="gunicorn 工作进程数（默认取 WEB_CONCURRENCY 或 gunicorn.conf.py）")
+    def check_deploy_command(workers):
+        """Name each production risk of this install; exit 1 if there is any."""
+        found = deploy_check.risks(app, workers or deploy_check.configured_workers())
+        for n, (what, fix) in enumerate(found, 1):
+            click.echo(f"{n}. {what}\n   处理：{fix}")
+        if found:
+            click.echo(f"发现 {len(found)} 项部署风险。")
+            raise SystemExit(1)
+        click.echo("未发现部署风险。")
 
     @app.cli.command("create-user")
     @click.argument("username")

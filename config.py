@@ -56,11 +56,12 @@ class Config:
         """Fill the settings an operator may set from the environment."""
         env = os.environ
         app.config["DATABASE_URL"] = env.get("DATABASE_URL") or app.config.get("DATABASE_URL")
-        app.config["SECRET_KEY"] = (
-            env.get("SECRET_KEY")
-            or app.config.get("SECRET_KEY")
-            or _instance_secret(app.instance_path)
-        )
+        if env.get("SECRET_KEY"):
+            app.config.update(SECRET_KEY=env["SECRET_KEY"], SECRET_KEY_SOURCE="environment")
+        elif app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY_SOURCE"] = "settings"
+        else:
+            app.config.update(SECRET_KEY=_instance_secret(app.instance_path), SECRET_KEY_SOURCE="generated")
         app.config["UPLOAD_DIR"] = (
             env.get("UPLOAD_DIR")
             or app.config.get("UPLOAD_DIR")

@@ -1,6 +1,11 @@
 """gunicorn's settings for this app; gunicorn reads ./gunicorn.conf.py by
 itself when started from the repository root (as README and bench/ do)."""
 import gc
+import os
+
+# Workers: WEB_CONCURRENCY, else four (PostgreSQL; `check-deploy` warns of
+# several workers on the embedded SQLite file). `-w N` on the command line wins.
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 
 
 def post_request(worker, req, environ, resp):

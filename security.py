@@ -1,10 +1,13 @@
 """What every response and every file of the back office carries for
 safety: the browser headers, and owner-only permissions on the database,
 instance/ and the uploads."""
+import logging
 import os
 import stat
 
 from flask import request
+
+log = logging.getLogger(__name__)
 
 # No inline script anywhere (flask-admin's own scripts are files; ours are in
 # static/js/app.js), nothing from another origin, no framing.
@@ -40,12 +43,22 @@ def add_headers(response):
 def private_dir(path):
     """Create the folder if needed and make it the owner's alone."""
     os.makedirs(path, mode=0o700, exist_ok=True)
-    os.chmod(path, 0o700)
+    _restrict(path, 0o700)
 
 
 def private_file(path):
-    if os.path.exists(path) and stat.S_IMODE(os.stat(path).st_mode) & 0o077:
-        os.chmod(path, 0o600)
+    if os.path.exists(path):
+        _restrict(path, 0o600)
+
+
+def _restrict(path, mode):
+    if stat.S_IMODE(os.stat(path).st_mode) & 0o077:
+        try:
+            os.chmod(path, mode)
+        except PermissionError:
+            # Another owner's folder (a mounted volume): start, and let
+            # `check-deploy` name it.
+            log.warning("cannot make %s owner-only", path)
 
 
 def world_readable(path):

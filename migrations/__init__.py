@@ -11,6 +11,7 @@ Write a step with playhouse.migrate's operations, and give it the fields as
 they were at that step (never the current models' definitions, which move
 on).
 """
+import contextlib
 import datetime
 
 from peewee import CharField, DateTimeField, IntegerField, Model
@@ -68,12 +69,32 @@ def migrate(database=None, echo=print):
         return prepare(database)
     database.create_tables([SchemaVersion], safe=True)
     migrator = SchemaMigrator.from_database(database)
-    for number, step in enumerate(STEPS, 1):
-        if number <= version:
-            continue
-        with database.atomic():
-            step.apply(migrator, database)
-            SchemaVersion.create(version=number, name=step.NAME, applied_at=datetime.datetime.now())
-        echo(f"  已应用 {number:04d} {step.NAME}")
-        version = number
+    with _references_checked_after(database):
+        for number, step in enumerate(STEPS, 1):
+            if number <= version:
+                continue
+            with database.atomic():
+                step.apply(migrator, database)
+                SchemaVersion.create(version=number, name=step.NAME, applied_at=datetime.datetime.now())
+            echo(f"  已应用 {number:04d} {step.NAME}")
+            version = number
     return version
+
+
+@contextlib.contextmanager
+def _references_checked_after(database):
+    """SQLite changes some columns by rebuilding the table, which its
+    foreign keys would refuse midway: they are off during the steps (the
+    pragma cannot change inside a transaction) and every reference is
+    checked after them."""
+    if models.is_postgres(database):
+        yield
+        return
+    database.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"迁移后有 {len(broken)} 处引用失效：{broken[:5]}")
+    finally:
+        database.execute_sql("PRAGMA foreign_keys = ON")

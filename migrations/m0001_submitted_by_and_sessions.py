@@ -1,7 +1,7 @@
 """Who submitted each application and project (separation of duties reads
 it from the record, not the audit trail); when a project was submitted; and
 the users' session generation (logging out ends a session on the server)."""
-from peewee import DateTimeField, ForeignKeyField, IntegerField, Model
+from peewee import SQL, DateTimeField, ForeignKeyField, IntegerField, Model
 from playhouse.migrate import migrate
 
 NAME = "submitted_by, project.submitted_at, user.session_generation"
@@ -17,7 +17,10 @@ class _User(Model):
 
 def apply(migrator, database):
     _User._meta.set_database(database)
-    operations = [migrator.add_column("user", "session_generation", IntegerField(default=0))]
+    # NOT NULL with a DEFAULT in the column itself: both databases add it in
+    # place (without the default, SQLite would rebuild the table).
+    generation = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    operations = [migrator.add_column("user", "session_generation", generation, allow_not_null=True)]
     operations.append(migrator.add_column("project", "submitted_at", DateTimeField(null=True)))
     for table in SUBMITTED:
         operations.append(migrator.add_column(

@@ -70,6 +70,8 @@ def app(database_url, upload_dir, tmp_path_factory):
             "DATABASE_URL": database_url,
             "SECRET_KEY": uuid.uuid4().hex,
             "UPLOAD_DIR": upload_dir,
+            # Nothing of a test run lands in the checkout.
+            "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
             "MAX_UPLOAD_BYTES": 64 * 1024,
             # The suite logs in hundreds of times from one address; the
             # throttle itself has its own tests.

@@ -19,9 +19,12 @@ def other_app(database_url, upload_dir, **settings):
     from app import create_app
 
     previous = models.db.obj
+    config = {"TESTING": True, "DATABASE_URL": database_url, "UPLOAD_DIR": upload_dir,
+              "SECRET_KEY": uuid.uuid4().hex, "INSTANCE_PATH": f"{upload_dir}-instance",
+              **settings}
     try:
-        app = create_app({"TESTING": True, "DATABASE_URL": database_url, "UPLOAD_DIR": upload_dir,
-                          "SECRET_KEY": uuid.uuid4().hex, **settings})
+        # A setting given as None is left out (SECRET_KEY=None: generated).
+        app = create_app({k: v for k, v in config.items() if v is not None})
         yield app
     finally:
         if models.db.obj is not previous and previous is not None:
@@ -51,3 +54,21 @@ def is_postgres():
 
 def postgres_server_url():
     return os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextlib.contextmanager
+def fresh_database(tmp_path):
+    """The URL of a new, empty database of the kind under test."""
+    if not is_postgres():
+        yield f"sqlite:///{tmp_path}/fresh-{uuid.uuid4().hex[:6]}.db"
+        return
+    import subprocess
+
+    name = f"voucher_fresh_{uuid.uuid4().hex[:8]}"
+    server = postgres_server_url()
+    subprocess.run(["psql", server, "-q", "-c", f'CREATE DATABASE "{name}"'], check=True, capture_output=True)
+    try:
+        yield f"{server.rsplit('/', 1)[0]}/{name}"
+    finally:
+        subprocess.run(["psql", server, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
+                       check=True, capture_output=True)

@@ -124,6 +124,8 @@ def test_secret_key_comes_from_the_environment(monkeypatch, tmp_path):
 
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     saved = models.db.obj
     try:
         app = create_app()

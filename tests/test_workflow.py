@@ -363,7 +363,8 @@ def test_saving_a_stale_copy_raises_in_code_too():
 def _race(database_url, upload_dir, table, name, record_id, user_id, barrier, values):
     from app import create_app
 
-    create_app({"DATABASE_URL": database_url, "UPLOAD_DIR": upload_dir, "SECRET_KEY": "race"})
+    create_app({"DATABASE_URL": database_url, "UPLOAD_DIR": upload_dir, "SECRET_KEY": "race",
+                "INSTANCE_PATH": f"{upload_dir}-instance"})
     models.db.connect(reuse_if_open=True)
     user = models.User.get_by_id(user_id)
     barrier.wait()

@@ -12,6 +12,8 @@ if [ ! -f instance/voucher.db ]; then
   .venv/bin/flask --app app init-db
   .venv/bin/flask --app app seed-demo
 else
+  # An existing database is brought up to the code's schema, its data kept.
+  .venv/bin/flask --app app init-db
   echo "使用已有数据库 instance/voucher.db；如需重新生成演示数据，请先删除 instance/ 目录。"
   echo "忘记演示密码时可新建账号：.venv/bin/flask --app app create-user 新用户名 --role admin"
 fi

@@ -10,13 +10,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config
 import migrations
 import models
-import rules  # noqa: F401 - connects the rules to every save
-import search  # noqa: F401 - connects the search index to every save and delete
-import security
-import throttle
+from program import rules  # noqa: F401 - connects the rules to every save
+from program import search  # noqa: F401 - connects the search index to every save and delete
+from web import security
+from web import throttle
 from admin import init_admin
-from auth import bp as auth_bp
-from auth import login_manager
+from web.auth import bp as auth_bp
+from web.auth import login_manager
 from config import Config
 
 csrf = CSRFProtect()
@@ -72,7 +72,7 @@ def create_app(settings=None):
     app.register_blueprint(auth_bp)
     init_admin(app)
 
-    import cli
+    from commands import cli
 
     cli.register(app)
     _register_error_pages(app)

@@ -7,7 +7,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from markupsafe import Markup
 
-from admin.access import allows
+from program.policy import allows
 from admin.base import bounded_count
 from admin.accounts import AuditLogView, PolicySettingView, UserView
 from admin.institutions import (

@@ -9,10 +9,10 @@ from werkzeug.security import generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-import audit
-import passwords
-import rules
-import throttle
+from program import audit
+from program import passwords
+from program import rules
+from web import throttle
 from admin.base import SecureModelView
 from models import db
 

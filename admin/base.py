@@ -27,19 +27,19 @@ from wtforms.validators import InputRequired, Length
 from wtforms.widgets import HiddenInput
 from wtfpeewee.orm import ValueRequired
 
-import audit
-import exports
-import materials
+from program import audit
+from admin import exports
+from program import materials
 import models
-import search as searching
-import workflow
+from program import search as searching
+from program import workflow
 from admin import listing
 from admin.errors import database_error_message
-from admin.access import allows
+from program.policy import allows
 from admin.transitions import TransitionsMixin
 from forms.fields import AmountField, MaterialUploadField, MultiCheckboxField, SafeModelSelectField, ordered, strip_text
 from forms.validators import Printable, Unique, apply_record_rules
-from rules import RuleViolation
+from program.rules import RuleViolation
 from models import ALL_MODELS, AuditLog, LongTextField, MaterialField, MultiChoiceField, StaleRecord, db
 
 log = logging.getLogger(__name__)

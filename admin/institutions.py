@@ -4,7 +4,7 @@ from flask_admin.contrib.peewee.form import get_form
 from flask_admin.helpers import get_form_data
 from flask_login import current_user
 
-import workflow
+from program import workflow
 from admin.base import FilterLike, SecureModelView
 from forms.fields import ordered
 from models import (

@@ -13,7 +13,7 @@ import urllib.parse
 from flask import request, url_for
 from markupsafe import Markup, escape
 
-import workflow
+from program import workflow
 
 
 class TransitionLinks:

@@ -1,6 +1,6 @@
 """企业与项目: enterprises, voucher projects, new technology products and the
 purchases of them."""
-import rules
+from program import rules
 from admin.base import FilterLike, SecureModelView
 from models import Enterprise, Lab, NewTechProduct, Project, ProjectPurchase, RecommendingInstitution
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from peewee import JOIN, Case, fn
 
 from admin import listing
-from admin.access import allows
+from program.policy import allows
 from models import (
     GRADES,
     parse_id,

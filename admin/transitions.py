@@ -11,12 +11,12 @@ from peewee import DatabaseError
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-import workflow
+from program import workflow
 from admin.errors import database_error_message
 from forms.fields import ordered, strip_text
 from forms.validators import OPINION_CHECKS, USERNAME_CHECKS, place_error
 from models import parse_id, parse_ids
-from rules import RuleViolation, opinion_problem
+from program.rules import RuleViolation, opinion_problem
 
 
 class TransitionsMixin:

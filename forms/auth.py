@@ -3,10 +3,10 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
-import passwords
+from program import passwords
 from forms.fields import strip_text
 from forms.validators import Checked
-from rules import unprintable
+from program.rules import unprintable
 
 
 def _printable(text):

@@ -9,7 +9,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 from wtfpeewee.fields import ModelSelectField
 
-import materials
+from program import materials
 from models import parse_id
 
 

@@ -3,7 +3,7 @@ refusals beside the fields a clerk filled in."""
 from flask import flash
 from wtforms.validators import StopValidation, ValidationError
 
-import rules
+from program import rules
 from forms.fields import MaterialUploadField
 
 

@@ -18,7 +18,7 @@ from peewee import CharField, DateTimeField, IntegerField, Model
 from playhouse.migrate import SchemaMigrator
 
 import models
-import search
+from program import search
 from migrations import m0001_submitted_by_and_sessions
 
 STEPS = (m0001_submitted_by_and_sessions,)

@@ -82,7 +82,7 @@ def app(database_url, upload_dir, tmp_path_factory):
 
 
 def _wipe(database):
-    import search
+    from program import search
 
     tables = [m._meta.table_name for m in models.ALL_MODELS] + [spec.table for spec in search.SPECS.values()]
     if TEST_DB == "postgres":

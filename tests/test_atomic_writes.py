@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-import audit
+from program import audit
 import models
 from tests import factories
 from tests.conftest import csrf_token, make_user

@@ -3,7 +3,7 @@ import os
 import re
 
 import models
-from throttle import LoginThrottle
+from web.throttle import LoginThrottle
 from tests.conftest import PASSWORD, csrf_token, login, make_user
 
 

@@ -20,7 +20,7 @@ import pytest
 from peewee import OperationalError
 
 import models
-import workflow
+from program import workflow
 from tests import factories
 from tests.conftest import PASSWORD, TEST_DB, csrf_token, make_user
 from tests.support import log_in, other_app

@@ -9,7 +9,7 @@ import pytest
 from peewee import DataError
 
 import models
-import rules
+from program import rules
 from tests import factories
 from tests.conftest import TEST_DB, csrf_token, make_user
 from tests.formtools import field_errors, resubmit

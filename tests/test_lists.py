@@ -52,7 +52,7 @@ def test_deep_pages_return_the_right_rows(client, as_role):
 import random  # noqa: E402
 
 import models  # noqa: E402
-import search  # noqa: E402
+from program import search  # noqa: E402
 
 CHARS = "智能检测材料医疗环保精密数据能源光电芯片软件农业设计仪器北京科技5GAIxy（）·"
 
@@ -161,7 +161,7 @@ def make_projects(n):
 
 
 def test_csv_export_streams_every_row_in_list_order(client, as_role, monkeypatch):
-    import exports
+    from admin import exports
 
     monkeypatch.setattr(exports, "BATCH", 7)
     projects = make_projects(30)
@@ -184,7 +184,7 @@ def test_export_follows_search_filter_and_sort(client, as_role):
 
 
 def test_xlsx_export_is_a_workbook_with_every_row(client, as_role, monkeypatch):
-    import exports
+    from admin import exports
 
     monkeypatch.setattr(exports, "BATCH", 5)
     projects = make_projects(23)
@@ -225,7 +225,7 @@ def test_dashboard_counts_are_bounded_too(client, as_role, monkeypatch):
 
 
 def test_first_export_bytes_leave_before_the_last_rows_are_read(client, as_role, count_queries, monkeypatch):
-    import exports
+    from admin import exports
 
     monkeypatch.setattr(exports, "BATCH", 5)
     make_projects(40)

@@ -11,7 +11,7 @@ import models
 from config import Config
 from tests.conftest import PASSWORD, csrf_token, make_user
 from tests.support import log_in, log_out, other_app
-from throttle import LoginThrottle
+from web.throttle import LoginThrottle
 
 
 @pytest.fixture

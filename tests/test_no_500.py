@@ -4,7 +4,7 @@ administrator (who may reach every one of them)."""
 import pytest
 
 import models
-import workflow
+from program import workflow
 from tests import factories
 from tests.conftest import csrf_token
 

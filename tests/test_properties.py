@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import models
-import rules
+from program import rules
 from tests import factories
 
 CHARSET = rules.CREDIT_CODE_CHARSET

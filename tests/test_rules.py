@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 import models
-import rules
+from program import rules
 from tests import factories
 from tests.conftest import csrf_token
 from tests.formtools import field_errors, read_form, resubmit

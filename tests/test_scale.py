@@ -3,7 +3,7 @@ with the rules (a sample of every table passes rules.py)."""
 import random
 
 import models
-import rules
+from program import rules
 
 
 def table_digest():

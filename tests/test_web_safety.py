@@ -10,9 +10,9 @@ import stat
 import openpyxl
 import pytest
 
-import materials
+from program import materials
 import models
-import passwords
+from program import passwords
 from tests import factories
 from tests.conftest import PASSWORD, csrf_token, make_user
 from tests.formtools import field_errors, read_form, resubmit

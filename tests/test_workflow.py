@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 import models
-import workflow
+from program import workflow
 from tests import factories
 from tests.conftest import TEST_DB, csrf_token, make_user
 from tests.formtools import field_errors, resubmit

@@ -5,7 +5,7 @@ import os
 import runpy
 
 import models
-import security
+from web import security
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

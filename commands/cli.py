@@ -2,14 +2,14 @@
 import click
 from werkzeug.security import generate_password_hash
 
-import audit
-import backup
-import deploy_check
+from program import audit
+from commands import backup
+from commands import deploy_check
 import migrations
 import models
-import passwords
-import rules
-import search
+from program import passwords
+from program import rules
+from program import search
 from models import DOMAIN_CENTERS, ROLES, RecommendingInstitution, ServiceInstitution, User
 
 
@@ -142,7 +142,7 @@ def register(app):
         """Bulk-generate a national-size data set into an empty database."""
         import time
 
-        import scale
+        from commands import scale
 
         migrations.migrate(echo=click.echo)
         rules.ensure_policy_defaults()
@@ -166,7 +166,7 @@ def register(app):
     @click.option("--seed", default=2026, show_default=True, help="随机种子")
     def seed_demo(seed):
         """Fill an empty database with a realistic demo data set."""
-        import demo
+        from commands import demo
 
         migrations.migrate(echo=click.echo)
         ensure_domain_centers()

@@ -65,7 +65,7 @@ def action_label(action, table=None):
     """The Chinese name of an audited action: a basic one or a transition."""
     if action in BASIC_ACTIONS:
         return BASIC_ACTIONS[action]
-    import workflow
+    from program import workflow
 
     transition = workflow.get(table, action)
     if transition is None:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from peewee import IntegrityError
 from werkzeug.security import generate_password_hash
 
-import audit
-import passwords
-import rules
+from program import audit
+from program import passwords
+from program import rules
 from models import (
     DomainCenterMember,
     Lab,

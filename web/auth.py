@@ -14,9 +14,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-import audit
-import passwords
-import throttle
+from program import audit
+from program import passwords
+from web import throttle
 from forms.auth import ChangePasswordForm, LoginForm, LogoutForm
 from models import User, db, now
 

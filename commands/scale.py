@@ -26,8 +26,8 @@ from models import (
     ServiceInstitution,
     db,
 )
-from demo import CITY_WORDS, random_credit_code
-from rules import ELIGIBLE_LAB_CATEGORIES
+from commands.demo import CITY_WORDS, random_credit_code
+from program.rules import ELIGIBLE_LAB_CATEGORIES
 
 # Two-character words: a title holds three of them, so a two-character
 # search hits roughly 1-3 % of the projects, as a clerk's search does.
@@ -122,7 +122,7 @@ def seed_scale(n_projects, seed=1, echo=print):
     tick("推荐机构")
 
     # --- service institutions, domain centers, members ------------------------
-    import cli
+    from commands import cli
 
     cli.ensure_domain_centers()
     si_rows = []
@@ -269,7 +269,7 @@ def seed_scale(n_projects, seed=1, echo=print):
                               ProjectPurchase.updated_at], purchases)
     counts["project_purchase"] = len(purchases)
     tick("新技术新产品购买")
-    import search
+    from program import search
 
     for model in search.SPECS:
         search.rebuild(model)

@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config
 import migrations
 import models
+from program import policy
 from program import rules  # noqa: F401 - connects the rules to every save
 from program import search  # noqa: F401 - connects the search index to every save and delete
 from web import security
@@ -79,7 +80,7 @@ def create_app(settings=None):
 
     @app.context_processor
     def shared_context():
-        return {"role_names": dict(models.ROLES),
+        return {"role_names": dict(policy.ROLES),
                 "admin_static_base": url_for("admin.static", filename="")}
 
     @app.route("/")

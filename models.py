@@ -24,6 +24,8 @@ from peewee import (
 )
 from playhouse.signals import Model
 
+from program import policy
+
 db = DatabaseProxy()
 
 
@@ -164,16 +166,8 @@ GRADES = (
     ("fail", "不合格"),
 )
 
-# The role that keeps the system (accounts, policy): at least one active
-# account must hold it (rules.general_keeps_an_admin).
-ADMIN_ROLE = "admin"
-
-ROLES = (
-    ("admin", "系统管理员"),
-    ("clerk", "办公室工作人员"),
-    ("reviewer", "市科委审核人员"),
-    ("institution", "推荐机构账号"),
-)
+# The roles are the access policy's (program/policy.py).
+ROLES = policy.ROLES
 
 
 def now():
@@ -230,7 +224,7 @@ class MoneyField(DecimalField):
         try:
             return value.quantize(decimal.Decimal(1).scaleb(-self.decimal_places))
         except decimal.InvalidOperation:
-            # A value stored before the bounds of rules.general_field_bounds
+            # A value stored before the bounds of checks.general_field_bounds
             # existed: shown as it is rather than breaking every page it is on.
             return value
 
@@ -407,6 +401,10 @@ def material(label):
     return MaterialField(
         StoredFile, null=True, backref="+", on_delete="RESTRICT", verbose_name=label
     )
+
+
+# Who to reach at an applying unit or an enterprise.
+CONTACTS = ("contact_name", "contact_phone", "contact_email")
 
 
 class Application(BaseModel):

@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from program import audit
 from program import passwords
-from program import rules
+from program import parameters
 from web import throttle
 from admin.base import SecureModelView
 from models import db
@@ -99,8 +99,8 @@ class PolicySettingView(SecureModelView):
     form_columns = ("key", "value", "description")
     column_default_sort = ("key", False)
     # The keys are the program's: chosen from them when a missing one is
-    # added, never renamed afterwards (rules.check_policy_setting).
-    form_choices = {"key": [(key, f"{key}（{spec[1]}）") for key, spec in rules.POLICY.items()]}
+    # added, never renamed afterwards (parameters.check_setting).
+    form_choices = {"key": [(key, f"{key}（{spec[1]}）") for key, spec in parameters.PARAMETERS.items()]}
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)

@@ -17,7 +17,8 @@ from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual, FilterLike
 from flask_admin.contrib.peewee.form import CustomModelConverter
-from flask_admin.helpers import get_redirect_target
+from flask_admin.contrib.peewee.form import get_form
+from flask_admin.helpers import get_form_data, get_redirect_target
 from flask_admin.model import typefmt
 from flask_admin.model.filters import BaseBooleanFilter, BaseIntFilter
 from flask_login import current_user
@@ -35,11 +36,12 @@ from program import search as searching
 from program import workflow
 from admin import listing
 from admin.errors import database_error_message
+from program import policy
 from program.policy import allows
 from admin.transitions import TransitionsMixin
 from forms.fields import AmountField, MaterialUploadField, MultiCheckboxField, SafeModelSelectField, ordered, strip_text
 from forms.validators import Printable, Unique, apply_record_rules
-from program.rules import RuleViolation
+from program.checks import RuleViolation
 from models import ALL_MODELS, AuditLog, LongTextField, MaterialField, MultiChoiceField, StaleRecord, db
 
 log = logging.getLogger(__name__)
@@ -200,8 +202,6 @@ class SecureModelView(TransitionsMixin, ModelView):
     # --- what a screen declares -------------------------------------------
     # FK names whose related record is selected with the page (no N+1).
     list_joins = ()
-    # For the institution role: the field holding the institution's id.
-    owner_field = None
     # Related lists on the details page: (backref field, columns).
     details_related = ()
     # Select fields offered (and accepted, on the server) from a narrower
@@ -418,14 +418,15 @@ class SecureModelView(TransitionsMixin, ModelView):
         return [getattr(self.model, name).rel_model for name in self.list_joins]
 
     def is_scoped(self):
-        return current_user.is_authenticated and current_user.role == "institution"
+        return policy.is_scoped(current_user)
 
     def scope(self, query):
         """Narrow any query on this table to the rows the user may see."""
         if self.is_scoped():
-            if self.owner_field is None or current_user.institution_id is None:
+            owner = policy.owner_field(current_user, self.table)
+            if owner is None or current_user.institution_id is None:
                 return query.where(False)
-            return query.where(getattr(self.model, self.owner_field) == current_user.institution_id)
+            return query.where(getattr(self.model, owner) == current_user.institution_id)
         return query
 
     def get_query(self):
@@ -583,7 +584,7 @@ class SecureModelView(TransitionsMixin, ModelView):
                 stage.delete_retired()
                 audit.record(user, "create" if created else "edit", self.table, model.id,
                              before=before, after=audit.snapshot(model))
-                self.on_saved(form, model, created)
+                workflow.follow_up(model, user)
         except Exception as exc:
             if not self.handle_view_exception(exc):
                 raise
@@ -593,19 +594,42 @@ class SecureModelView(TransitionsMixin, ModelView):
         self.after_model_change(form, model, created)
         return model
 
-    def on_saved(self, form, model, created):
-        """Work that belongs to the save, inside its transaction (after the
-        record and its audit row are written). Nothing by default."""
-
     def create_form(self, obj=None):
         form = self._narrow(super().create_form(obj))
         # A new record starts at version 1, whatever a crafted form says.
         if "version" in form._fields:
             del form.version
-        return form
+        return self._owned(form)
 
     def edit_form(self, obj=None):
-        return self._narrow(super().edit_form(obj))
+        fields = policy.editable_fields(current_user, self.table)
+        if fields is not None:
+            return self.restricted_form(fields)(get_form_data(), obj=obj)
+        return self._owned(self._narrow(super().edit_form(obj)))
+
+    def restricted_form(self, fields):
+        """The form of only the fields the policy lets this user edit (and
+        the version), made once per set of fields."""
+        cache = self.__dict__.setdefault("_restricted_forms", {})
+        if fields not in cache:
+            names = (*fields, "version")
+            cache[fields] = ordered(get_form(self.model, self.model_form_converter(self),
+                                             base_class=self.form_base_class, only=names,
+                                             field_args=self.form_args), names)
+        return cache[fields]
+
+    def _owned(self, form):
+        """A scoped user's records belong to their institution: the field
+        that says so is set by the server (on_model_change), never chosen."""
+        owner = policy.owner_field(current_user, self.table) if self.is_scoped() else None
+        if owner in form._fields:
+            delattr(form, owner)
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        owner = policy.owner_field(current_user, self.table) if self.is_scoped() else None
+        if owner and owner != "id":
+            setattr(model, owner, current_user.institution_id)
 
     def validate_form(self, form):
         valid = super().validate_form(form)
@@ -847,7 +871,7 @@ class SecureModelView(TransitionsMixin, ModelView):
 
     def history(self, model):
         """The record's audit trail, newest first, for the office's eyes."""
-        if current_user.role == "institution":
+        if not policy.sees_office_records(current_user):
             return None
         rows = list(
             AuditLog.select()

@@ -1,7 +1,6 @@
 """实验室: the open labs reported by service institutions."""
 from admin.base import FilterLike, SecureModelView
-from admin.institutions import CONTACTS
-from models import DomainCenterMember, Project, ServiceInstitution
+from models import CONTACTS, DomainCenterMember, Project, ServiceInstitution
 
 
 class LabView(SecureModelView):

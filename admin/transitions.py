@@ -11,12 +11,13 @@ from peewee import DatabaseError
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
+from program import policy
 from program import workflow
 from admin.errors import database_error_message
 from forms.fields import ordered, strip_text
 from forms.validators import OPINION_CHECKS, USERNAME_CHECKS, place_error
 from models import parse_id, parse_ids
-from program.rules import RuleViolation, opinion_problem
+from program.checks import RuleViolation, opinion_problem
 
 
 class TransitionsMixin:
@@ -35,7 +36,7 @@ class TransitionsMixin:
         return transition
 
     def may_take(self, transition):
-        return current_user.role in transition.roles
+        return policy.may_take(current_user, transition.roles) and not transition.automatic
 
     # --- the confirmation form ---------------------------------------------
     def transition_form(self, transition, record, formdata=None):

@@ -8,7 +8,9 @@ from commands import deploy_check
 import migrations
 import models
 from program import passwords
-from program import rules
+from program import policy
+from program import checks
+from program import parameters
 from program import search
 from models import DOMAIN_CENTERS, ROLES, RecommendingInstitution, ServiceInstitution, User
 
@@ -36,7 +38,7 @@ def create_user(username, role, password, institution=None, display_name=None, m
         raise click.BadParameter(f"角色应为 {', '.join(dict(ROLES))} 之一", param_hint="--role")
     if User.select().where(User.username == username).exists():
         raise click.ClickException(f"用户名“{username}”已存在")
-    if role == "institution" and institution is None:
+    if policy.needs_institution(role) and institution is None:
         raise click.ClickException("推荐机构账号须指定所属推荐机构（--institution）")
     user = User.create(
         username=username,
@@ -57,7 +59,7 @@ def register(app):
         version = migrations.migrate(echo=click.echo)
         with models.db.atomic():
             created = ensure_domain_centers()
-            policies = rules.ensure_policy_defaults()
+            policies = parameters.ensure_defaults()
         click.echo(f"数据库已就绪（结构版本 {version}）；新建领域中心 {created} 个（共 {len(DOMAIN_CENTERS)} 个），"
                    f"补充政策参数 {policies} 项。")
 
@@ -123,7 +125,7 @@ def register(app):
         found = passwords.problems(password, username, display_name)
         if found:
             raise click.BadParameter("；".join(found), param_hint="--password")
-        problem = rules.username_problem(username)
+        problem = checks.username_problem(username)
         if problem:
             raise click.BadParameter(problem, param_hint="USERNAME")
         institution = None
@@ -145,7 +147,7 @@ def register(app):
         from commands import scale
 
         migrations.migrate(echo=click.echo)
-        rules.ensure_policy_defaults()
+        parameters.ensure_defaults()
         if models.Project.select().exists():
             raise click.ClickException("数据库中已有项目数据；请在空数据库上生成规模数据")
         started = time.perf_counter()
@@ -170,7 +172,7 @@ def register(app):
 
         migrations.migrate(echo=click.echo)
         ensure_domain_centers()
-        rules.ensure_policy_defaults()
+        parameters.ensure_defaults()
         if models.Project.select().exists():
             click.echo("数据库中已有项目数据，未重复生成演示数据。")
             return

@@ -22,7 +22,7 @@ from models import (
     User,
     now,
 )
-from program.rules import CREDIT_CODE_CHARSET, credit_code_check_char
+from program.checks import CREDIT_CODE_CHARSET, credit_code_check_char
 
 # Beijing district administrative codes, for credit codes of the right shape.
 REGION_CODES = ("110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111",

@@ -6,7 +6,7 @@ from wtforms.validators import EqualTo, InputRequired, Length
 from program import passwords
 from forms.fields import strip_text
 from forms.validators import Checked
-from program.rules import unprintable
+from program.checks import unprintable
 
 
 def _printable(text):

@@ -23,7 +23,7 @@ class AmountField(DecimalField):
     """An amount of money or a score. Accepts "37,700.00"; refuses NaN,
     Infinity and anything that is not a number with a Chinese message; shows
     what was typed rather than breaking on a value it cannot format (the
-    bounds themselves are rules.general_field_bounds')."""
+    bounds themselves are checks.general_field_bounds')."""
 
     def process_formdata(self, valuelist):
         self.data = None

@@ -3,6 +3,7 @@ refusals beside the fields a clerk filled in."""
 from flask import flash
 from wtforms.validators import StopValidation, ValidationError
 
+from program import checks
 from program import rules
 from forms.fields import MaterialUploadField
 
@@ -29,12 +30,12 @@ class Printable:
         self.one_line = one_line
 
     def __call__(self, form, field):
-        if isinstance(field.data, str) and rules.unprintable(field.data, allow_line_breaks=not self.one_line):
+        if isinstance(field.data, str) and checks.unprintable(field.data, allow_line_breaks=not self.one_line):
             raise StopValidation(f"{field.label.text}含有不允许的控制字符或不可见字符，请删除后重试")
 
 
-OPINION_CHECKS = (Checked(rules.opinion_problem),)
-USERNAME_CHECKS = (Checked(rules.username_problem),)
+OPINION_CHECKS = (Checked(checks.opinion_problem),)
+USERNAME_CHECKS = (Checked(checks.username_problem),)
 
 
 class Unique:

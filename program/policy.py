@@ -1,8 +1,35 @@
-"""Who may do what: role x table x operation, in one table (DOMAIN.md §5).
+"""Who may do what (DOMAIN.md §5): the one home of every question about a
+role. The screens, the menus, the buttons, the workflow and the command line
+all ask here, so they cannot disagree; no other module names a role.
 
-The base view reads it for every request; the menus, buttons and the server's
-checks all come from here, so they cannot disagree.
+- ACCESS: which screens (tables) and operations a role has;
+- SCOPE: which rows it sees, for roles that see only their own;
+- EDITABLE: which fields it may edit, where it may edit fewer than the form;
+- the transition roles (OFFICE, COMMISSION, SELF) that workflow.TRANSITIONS
+  names for each step.
 """
+from typing import Any, Optional
+
+ADMIN = "admin"
+CLERK = "clerk"
+REVIEWER = "reviewer"
+INSTITUTION = "institution"
+
+# (stored word, Chinese name), in the order the account form offers them.
+ROLES = (
+    (ADMIN, "系统管理员"),
+    (CLERK, "办公室工作人员"),
+    (REVIEWER, "市科委审核人员"),
+    (INSTITUTION, "推荐机构账号"),
+)
+
+# Who takes which step of the workflows.
+OFFICE = frozenset({ADMIN, CLERK})
+# R2 (Q4): approving a recommending institution is the commission's.
+COMMISSION = frozenset({ADMIN, REVIEWER})
+# An institution completes its own profile.
+SELF = frozenset({INSTITUTION})
+
 READ = frozenset({"list", "details", "export"})
 FULL = READ | {"create", "edit", "delete"}
 
@@ -20,7 +47,7 @@ PROGRAM_TABLES = (
 )
 
 ACCESS = {
-    "admin": {
+    ADMIN: {
         **{t: FULL for t in PROGRAM_TABLES},
         "user": FULL,
         "policy_setting": FULL,
@@ -28,30 +55,93 @@ ACCESS = {
         "audit_log": READ,
         "report": frozenset({"list"}),
     },
-    "clerk": {
+    CLERK: {
         **{t: FULL for t in PROGRAM_TABLES},
         "policy_setting": READ,
         "audit_log": READ,
         "report": frozenset({"list"}),
     },
-    "reviewer": {
+    REVIEWER: {
         **{t: READ for t in PROGRAM_TABLES},
         "policy_setting": READ,
         "audit_log": READ,
         "report": frozenset({"list"}),
     },
-    # An opened institution account: its own profile and its own events only
-    # (the rows are narrowed by the views' scope).
-    "institution": {
+    # An opened institution account: its own profile and its own events only.
+    INSTITUTION: {
         "recommending_institution": frozenset({"list", "details", "edit"}),
         "promotion_event": frozenset({"list", "details", "create", "edit", "delete"}),
     },
 }
 
+# Roles that see only their own rows: per table, the field that holds the
+# user's institution id. A table not named shows such a role nothing.
+SCOPE = {
+    INSTITUTION: {
+        "recommending_institution": "id",
+        "promotion_event": "institution",
+    },
+}
 
-def allows(user, table, operation):
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if not user.is_active:
+# Q4: an institution completes its introduction, features and contacts, and
+# nothing else of its record.
+EDITABLE = {
+    INSTITUTION: {
+        "recommending_institution": ("introduction", "service_features",
+                                     "contact_name", "contact_phone", "contact_email"),
+    },
+}
+
+
+def _active(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def allows(user: Any, table: str, operation: str) -> bool:
+    """May this user do this operation on this table's screen?"""
+    if not _active(user):
         return False
     return operation in ACCESS.get(user.role, {}).get(table, ())
+
+
+def is_scoped(user: Any) -> bool:
+    """Does this user see only the rows of their own institution?"""
+    return _active(user) and user.role in SCOPE
+
+
+def owner_field(user: Any, table: str) -> Optional[str]:
+    """For a scoped user, the field of `table` that must hold their
+    institution's id (None: no row of it is theirs)."""
+    return SCOPE.get(user.role, {}).get(table)
+
+
+def editable_fields(user: Any, table: str) -> Optional[tuple]:
+    """The fields this user may edit on the table's form, or None when the
+    form's own fields apply."""
+    return EDITABLE.get(getattr(user, "role", None), {}).get(table)
+
+
+def editable_fields_for(role: str, table: str) -> tuple:
+    return EDITABLE.get(role, {}).get(table, ())
+
+
+def may_take(user: Any, roles: frozenset) -> bool:
+    """May this user take a workflow step open to these roles?"""
+    return _active(user) and user.role in roles
+
+
+def sees_office_records(user: Any) -> bool:
+    """The office's totals, work and audit history: everyone but a scoped
+    (institution) account."""
+    return _active(user) and not is_scoped(user)
+
+
+def administers(role: str) -> bool:
+    """The role that keeps the system: accounts, policy settings. At least
+    one active account must hold it (checks.general_keeps_an_admin)."""
+    return role == ADMIN
+
+
+def needs_institution(role: str) -> bool:
+    """An account of this role belongs to a recommending institution."""
+    return role == INSTITUTION

@@ -13,11 +13,8 @@ Who calls what:
 - the single functions (r1_…, r11_…) — for workflow guards and reports.
 """
 import datetime
-import re
-import unicodedata
-from decimal import ROUND_DOWN, ROUND_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
-from peewee import AutoField, CharField, DateField, DecimalField, ForeignKeyField, IntegerField, TextField
 from playhouse.signals import pre_delete, pre_save
 
 import models
@@ -35,312 +32,21 @@ from models import (
     ServiceInstitution,
     User,
 )
-
-
-class RuleViolation(ValueError):
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-def _yuan(amount):
-    return f"{Decimal(amount):,.2f} 元"
-
-
-# --- policy settings (政策参数) ------------------------------------------------
-
-# key: (default value, Chinese description, kind). A policy revision changes
-# the row in policy_setting; the rules read it every time.
-POLICY = {
-    "r1_min_served_enterprises": ("30", "推荐机构须拥有的服务企业数量下限（家）", "count"),
-    "r1_min_promised_events": ("2", "推荐机构须承诺组织的宣传、对接活动次数下限（次）", "count"),
-    "r11_purchase_cap_ratio": ("0.30", "新技术新产品购买额占审定合同额的比例上限（0 至 1）", "ratio"),
-    "annual_voucher_cap_per_enterprise": ("", "每家企业每年度创新券金额上限（元），空为不设上限", "amount_or_empty"),
-}
-
-
-def policy(key):
-    """The value in force: the policy_setting row, else the default."""
-    value = PolicySetting.select(PolicySetting.value).where(PolicySetting.key == key).scalar()
-    if value is None and not PolicySetting.select().where(PolicySetting.key == key).exists():
-        value = POLICY[key][0]
-    return (value or "").strip()
-
-
-def policy_count(key):
-    return int(policy(key))
-
-
-def policy_decimal(key):
-    value = policy(key)
-    return Decimal(value) if value else None
-
-
-def ensure_policy_defaults():
-    """Write the defaults that are missing; never overwrite a decision."""
-    created = 0
-    for key, (value, description, _) in POLICY.items():
-        _, was_created = PolicySetting.get_or_create(
-            key=key, defaults={"value": value, "description": description}
-        )
-        created += was_created
-    return created
-
-
-def check_policy_setting(setting):
-    """The keys are the program's (POLICY): none added, renamed or, once in
-    force, removed (a missing row would silently bring back the default)."""
-    known = POLICY.get(setting.key)
-    if known is None:
-        raise RuleViolation("key", f"未知的参数键“{setting.key}”；可设置的参数为：" + "、".join(POLICY))
-    if setting.id is not None:
-        stored = PolicySetting.select(PolicySetting.key).where(PolicySetting.id == setting.id).scalar()
-        if stored is not None and stored != setting.key:
-            raise RuleViolation("key", f"参数键“{stored}”不能修改；如需调整，请修改其参数值")
-    kind, value = known[2], (setting.value or "").strip()
-    if kind == "count":
-        if not value.isdigit():
-            raise RuleViolation("value", f"参数值应为不小于 0 的整数，您输入的是“{value}”")
-    elif kind == "ratio":
-        ratio = _finite_decimal(value)
-        if ratio is None or not Decimal(0) < ratio <= Decimal(1):
-            raise RuleViolation("value", f"比例应为大于 0、不大于 1 的小数（如 0.30），您输入的是“{value}”")
-    elif kind == "amount_or_empty" and value:
-        amount = _finite_decimal(value)
-        if amount is None or amount <= 0:
-            raise RuleViolation("value", f"上限应为正的金额（元）或留空，您输入的是“{value}”")
-
-
-def _finite_decimal(text):
-    """A number as typed, or None (NaN and Infinity are not numbers here)."""
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def deletable(record):
-    """Raise when the program forbids deleting this record."""
-    if isinstance(record, PolicySetting) and record.key in POLICY:
-        raise RuleViolation(None, f"政策参数“{record.key}”正在使用，不能删除；如需调整，请修改其参数值")
-    if isinstance(record, User) and record.role == models.ADMIN_ROLE and record.is_active \
-            and not _other_active_admins(record):
-        raise RuleViolation(None, LAST_ADMIN.format(what="删除"))
-
-
-# --- General: 统一社会信用代码 (GB 32100-2015) ------------------------------------
-
-CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def credit_code_check_char(body):
-    """The 18th character for the first 17 of a credit code."""
-    total = sum(CREDIT_CODE_CHARSET.index(ch) * w for ch, w in zip(body, _CREDIT_CODE_WEIGHTS))
-    return CREDIT_CODE_CHARSET[(31 - total % 31) % 31]
-
-
-def check_credit_code(code, field="credit_code"):
-    """Raise unless `code` is a well-formed credit code; return it normalised."""
-    raw = (code or "").strip()
-    if len(raw) != 18:
-        raise RuleViolation(field, f"统一社会信用代码应为 18 位，您输入的是 {len(raw)} 位")
-    code = raw.upper()
-    bad = sorted({ch for ch in code if ch not in CREDIT_CODE_CHARSET})
-    if bad:
-        raise RuleViolation(
-            field,
-            "统一社会信用代码含有不允许的字符：" + "、".join(bad) + "（只用数字和除 I、O、Z、S、V 外的大写字母）",
-        )
-    expected = credit_code_check_char(code[:17])
-    if code[17] != expected:
-        raise RuleViolation(
-            field, f"统一社会信用代码校验位错误：第 18 位应为 {expected}，您输入的是 {code[17]}"
-        )
-    return code
-
-
-# --- General: every stored value within what its column and the program hold ----------
-
-# Business dates a clerk enters: the People's Republic's years, and no
-# further ahead than any voucher could plan.
-EARLIEST_DATE = datetime.date(1949, 1, 1)
-LATEST_DATE = datetime.date(2100, 12, 31)
-# PostgreSQL `integer`; larger numbers also overflow SQLite's driver.
-MAX_INTEGER = 2_147_483_647
-
-
-def unprintable(value, allow_line_breaks):
-    """Control characters (NUL included); in one-line fields also the
-    invisible format characters (zero-width space, direction overrides)
-    that make two names look alike."""
-    for ch in value:
-        if ch in "\t\n\r" and allow_line_breaks:
-            continue
-        category = unicodedata.category(ch)
-        if category == "Cc" or (category in ("Cf", "Zl", "Zp") and not allow_line_breaks) or category == "Cs":
-            return True
-    return False
-
-
-def _text_bounds(record, field, value):
-    label = type(record).label(field.name)
-    if unprintable(value, allow_line_breaks=isinstance(field, TextField)):
-        return f"{label}含有不允许的控制字符或不可见字符，请删除后重试"
-    limit = getattr(field, "max_length", None)
-    if limit and len(value) > limit:
-        return f"{label}最多 {limit} 个字，您输入了 {len(value)} 个"
-    if not field.null and field.default is None and not value.strip():
-        return f"请填写{label}（不能只有空格或不可见字符）"
-    return None
-
-
-def _decimal_bounds(record, field, value):
-    label = type(record).label(field.name)
-    try:
-        value = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return f"{label}应为数字"
-    if not value.is_finite():
-        return f"{label}应为有限的数字，不能是 NaN 或 Infinity"
-    whole = field.max_digits - field.decimal_places
-    if abs(value) >= Decimal(10) ** whole:
-        return f"{label}超出允许范围：整数部分最多 {whole} 位"
-    if value.as_tuple().exponent < -field.decimal_places:
-        return f"{label}最多保留 {field.decimal_places} 位小数"
-    return None
-
-
-def _field_bounds(record, field, value):
-    if isinstance(field, models.MultiChoiceField):
-        return None
-    if isinstance(value, str) and isinstance(field, (CharField, TextField)):
-        return _text_bounds(record, field, value)
-    if isinstance(field, DecimalField):
-        return _decimal_bounds(record, field, value)
-    if isinstance(field, ForeignKeyField):
-        # An id in range (a form's placeholder for a file being uploaded
-        # is negative, and never reaches the database).
-        if isinstance(value, int) and value > models.MAX_ID or isinstance(value, str) and models.parse_id(value) is None:
-            return f"请选择有效的{type(record).label(field.name)}"
-    elif isinstance(field, IntegerField) and not isinstance(field, AutoField):
-        if not isinstance(value, int) or abs(value) > MAX_INTEGER:
-            return f"{type(record).label(field.name)}应为不超过 {MAX_INTEGER:,} 的整数"
-    elif isinstance(field, DateField) and isinstance(value, datetime.date):
-        if not EARLIEST_DATE <= value <= LATEST_DATE:
-            return (f"{type(record).label(field.name)}应在 {EARLIEST_DATE} 至 {LATEST_DATE} 之间，"
-                    f"您输入的是 {value}")
-    return None
-
-
-def general_field_bounds(record):
-    """Every field's value within what its column holds: text without NUL or
-    invisible-only content and within its length, money finite and within
-    14 digits (so SQLite, which keeps NUMERIC as floating point past 15
-    digits, stores it exactly too), integers and ids within 32 bits, dates
-    within 1949–2100. One violation per field, all of them at once."""
-    found = []
-    for field in record._meta.sorted_fields:
-        value = record.__data__.get(field.name)
-        if value is None:
-            continue
-        message = _field_bounds(record, field, value)
-        if message:
-            found.append(RuleViolation(field.name, message))
-    return found
-
-
-# An opinion written at a transition: a paragraph or two.
-OPINION_LENGTH = 2000
-_USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,60}$")
-
-
-def opinion_problem(text):
-    if len(text or "") > OPINION_LENGTH:
-        return f"意见最多 {OPINION_LENGTH} 个字，您输入了 {len(text)} 个"
-    if unprintable(text or "", allow_line_breaks=True):
-        return "意见含有不允许的控制字符，请删除后重试"
-    return None
-
-
-def username_problem(username):
-    if not _USERNAME.match(username or ""):
-        return "用户名只能用英文字母、数字或 . _ - @，最多 60 位（如 haidian_fhq）"
-    return None
-
-
-def general_username(user):
-    problem = username_problem(user.username)
-    if problem:
-        raise RuleViolation("username", problem)
-
-
-LAST_ADMIN = "这是系统中最后一个启用的系统管理员账号，不能{what}；请先为另一位同事开通系统管理员账号"
-
-
-def _other_active_admins(user):
-    return (User.select()
-            .where(User.role == models.ADMIN_ROLE, User.is_active == True, User.id != user.id)  # noqa: E712
-            .exists())
-
-
-def general_keeps_an_admin(user):
-    """Nobody locks the office out of its own system: the last active
-    administrator cannot be demoted or disabled."""
-    if user.id is None or (user.role == models.ADMIN_ROLE and user.is_active):
-        return
-    stored = User.get_or_none(User.id == user.id)
-    if stored is None or stored.role != models.ADMIN_ROLE or not stored.is_active:
-        return
-    if not _other_active_admins(user):
-        what, field = ("停用", "is_active") if user.role == models.ADMIN_ROLE else ("改为其他角色", "role")
-        raise RuleViolation(field, LAST_ADMIN.format(what=what))
-
-
-# --- General: contacts, amounts, dates ---------------------------------------------
-
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-
-
-def check_phone(value, field="contact_phone"):
-    value = (value or "").strip()
-    if not (_MOBILE.match(value) or _LANDLINE.match(value)):
-        raise RuleViolation(field, f"联系电话格式不正确：“{value}”（手机号 11 位，或座机如 010-12345678）")
-    return value
-
-
-def check_email(value, field="contact_email"):
-    value = (value or "").strip()
-    if not _EMAIL.match(value):
-        raise RuleViolation(field, f"电子邮箱格式不正确：“{value}”")
-    return value
-
-
-def general_credit_code(record, required):
-    code = getattr(record, "credit_code", None)
-    if code:
-        record.credit_code = check_credit_code(code)
-    elif required:
-        raise RuleViolation("credit_code", "请填写统一社会信用代码")
-
-
-def general_positive(record, *fields):
-    for name in fields:
-        value = getattr(record, name)
-        if value is not None and value <= 0:
-            label = type(record).label(name)
-            raise RuleViolation(name, f"{label}应大于 0，您输入的是 {value}")
-
-
-def general_not_negative(record, *fields):
-    for name in fields:
-        value = getattr(record, name)
-        if value is not None and value < 0:
-            raise RuleViolation(name, f"{type(record).label(name)}不能为负数，您输入的是 {value}")
+from program import parameters, policy
+from program.checks import (
+    RuleViolation,
+    general_credit_code,
+    general_field_bounds,
+    general_keeps_an_admin,
+    general_not_negative,
+    general_positive,
+    general_username,
+    check_email,
+    check_phone,
+    other_active_admins,
+    LAST_ADMIN,
+    yuan,
+)
 
 
 # --- R1 (Q4): a recommending institution's application ------------------------------
@@ -348,13 +54,13 @@ def general_not_negative(record, *fields):
 def r1_recommending_institution_complete(ri):
     """Served enterprises, promised events, work mechanism, safeguards and the
     two materials: what an application needs to be submitted."""
-    least_served = policy_count("r1_min_served_enterprises")
+    least_served = parameters.count("r1_min_served_enterprises")
     served = ri.served_enterprise_count or 0
     if served < least_served:
         raise RuleViolation(
             "served_enterprise_count", f"服务企业数量为 {served} 家，应不少于 {least_served} 家"
         )
-    least_events = policy_count("r1_min_promised_events")
+    least_events = parameters.count("r1_min_promised_events")
     promised = ri.promised_event_count or 0
     if promised < least_events:
         raise RuleViolation(
@@ -518,7 +224,7 @@ def r10_contract(project):
     if project.voucher_amount is not None and project.contract_voucher_amount > project.voucher_amount:
         raise RuleViolation(
             "contract_voucher_amount",
-            f"合同约定的创新券额度 {_yuan(project.contract_voucher_amount)} 超过创新券金额 {_yuan(project.voucher_amount)}",
+            f"合同约定的创新券额度 {yuan(project.contract_voucher_amount)} 超过创新券金额 {yuan(project.voucher_amount)}",
         )
 
 
@@ -527,7 +233,7 @@ def general_voucher_within_contract(project):
             and project.voucher_amount > project.contract_amount:
         raise RuleViolation(
             "voucher_amount",
-            f"创新券金额 {_yuan(project.voucher_amount)} 超过审定合同额 {_yuan(project.contract_amount)}",
+            f"创新券金额 {yuan(project.voucher_amount)} 超过审定合同额 {yuan(project.contract_amount)}",
         )
 
 
@@ -535,13 +241,13 @@ def general_voucher_within_contract(project):
 
 def r11_percent():
     """The cap in force, as clerks write it: 30%."""
-    return f"{(policy_decimal('r11_purchase_cap_ratio') * 100).normalize():f}%"
+    return f"{(parameters.number('r11_purchase_cap_ratio') * 100).normalize():f}%"
 
 
 def r11_cap(contract_amount):
     # Rounded down to the fen: 30 % of 49,999.99 is 14,999.997, so 15,000.00
     # of purchases is over the line, not on it.
-    return (contract_amount * policy_decimal("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return (contract_amount * parameters.number("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 def r11_purchases_total(project_id, excluding=None):
@@ -579,8 +285,8 @@ def r11_purchase_within_cap(purchase):
     if total > cap:
         raise RuleViolation(
             "amount",
-            f"本项目新技术新产品购买合计将为 {_yuan(total)}，超过审定合同额 {_yuan(project.contract_amount)} "
-            f"的 {r11_percent()}（{_yuan(cap)}）",
+            f"本项目新技术新产品购买合计将为 {yuan(total)}，超过审定合同额 {yuan(project.contract_amount)} "
+            f"的 {r11_percent()}（{yuan(cap)}）",
         )
 
 
@@ -591,21 +297,21 @@ def r11_contract_covers_purchases(project):
     if not used:
         return
     if project.contract_amount is None:
-        raise RuleViolation("contract_amount", f"本项目已登记新技术新产品购买 {_yuan(used)}，审定合同额不能为空")
+        raise RuleViolation("contract_amount", f"本项目已登记新技术新产品购买 {yuan(used)}，审定合同额不能为空")
     cap = r11_cap(project.contract_amount)
     if used > cap:
-        least = (used / policy_decimal("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_UP)
+        least = (used / parameters.number("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_UP)
         raise RuleViolation(
             "contract_amount",
-            f"本项目已登记新技术新产品购买 {_yuan(used)}，审定合同额 {_yuan(project.contract_amount)} 的 "
-            f"{r11_percent()} 仅为 {_yuan(cap)}，合同额不能低于 {_yuan(least)}",
+            f"本项目已登记新技术新产品购买 {yuan(used)}，审定合同额 {yuan(project.contract_amount)} 的 "
+            f"{r11_percent()} 仅为 {yuan(cap)}，合同额不能低于 {yuan(least)}",
         )
 
 
 # --- annual cap per enterprise (policy) ------------------------------------------------------
 
 def annual_voucher_cap(project):
-    cap = policy_decimal("annual_voucher_cap_per_enterprise")
+    cap = parameters.number("annual_voucher_cap_per_enterprise")
     if cap is None or project.voucher_amount is None:
         return
     year = (project.created_at or models.now()).year
@@ -622,7 +328,7 @@ def annual_voucher_cap(project):
     if total > cap:
         raise RuleViolation(
             "voucher_amount",
-            f"该企业 {year} 年度创新券金额合计将为 {_yuan(total)}，超过年度上限 {_yuan(cap)}",
+            f"该企业 {year} 年度创新券金额合计将为 {yuan(total)}，超过年度上限 {yuan(cap)}",
         )
 
 
@@ -641,6 +347,17 @@ def r12_completion(project):
         raise RuleViolation("liable_party", "结题未通过的项目须认定责任方（企业、实验室、双方或按合同约定）")
     if project.completion_result == "passed" and project.liable_party:
         raise RuleViolation("liable_party", "结题通过的项目不认定责任方")
+
+
+
+def deletable(record):
+    """Raise when the program forbids deleting this record."""
+    if isinstance(record, PolicySetting) and record.key in parameters.PARAMETERS:
+        raise RuleViolation(None, f"政策参数“{record.key}”正在使用，不能删除；如需调整，请修改其参数值")
+    if isinstance(record, User) and policy.administers(record.role) and record.is_active \
+            and not other_active_admins(record):
+        raise RuleViolation(None, LAST_ADMIN.format(what="删除"))
+
 
 
 # --- which rules apply to which record ---------------------------------------------------------
@@ -727,7 +444,7 @@ RECORD_RULES = {
     ProjectPurchase: (_positive("amount"), r11_product_valid_on, r11_purchase_within_cap),
     PromotionEvent: (_not_negative("participant_count"),),
     PerformanceEvaluation: (_evaluation,),
-    PolicySetting: (check_policy_setting,),
+    PolicySetting: (parameters.check_setting,),
     User: (general_username, general_keeps_an_admin),
 }
 
@@ -762,3 +479,4 @@ def _enforce_before_save(sender, instance, created):
 @pre_delete(sender=None)
 def _check_before_delete(sender, instance):
     deletable(instance)
+

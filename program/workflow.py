@@ -17,6 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from program import audit
 from program import passwords
+from program import policy
 from program import rules
 from models import (
     DomainCenterMember,
@@ -29,9 +30,7 @@ from models import (
     now,
 )
 
-OFFICE = frozenset({"admin", "clerk"})
-# R2 (Q4): approving a recommending institution is the commission's.
-COMMISSION = frozenset({"admin", "reviewer"})
+OFFICE, COMMISSION, SELF = policy.OFFICE, policy.COMMISSION, policy.SELF
 
 
 class WorkflowError(Exception):
@@ -68,6 +67,10 @@ class Transition:
     # Extra work inside the same transaction; returns what the result page shows.
     effect: object = None
     bulk: bool = False
+    # Taken by the system, not by a button: when a save by one of `roles`
+    # leaves the record in a source state and this condition holds, in the
+    # save's own transaction (follow_up()).
+    automatic: object = None
 
     @property
     def table(self):
@@ -90,7 +93,7 @@ def _open_account(record, user, values):
     account = User.create(
         username=username,
         display_name=record.name[:60],
-        role="institution",
+        role=policy.INSTITUTION,
         institution=record.id,
         password_hash=generate_password_hash(password),
         must_change_password=True,
@@ -111,6 +114,13 @@ def _application(model, review_roles, submit_checks=()):
     )
 
 
+def _profile_complete(institution):
+    """Q4: the institution has filled in what it maintains itself (the
+    fields the policy lets it edit: introduction, features, contacts)."""
+    fields = policy.editable_fields_for(policy.INSTITUTION, institution._meta.table_name)
+    return all((getattr(institution, name) or "").strip() for name in fields)
+
+
 def _r6_and_r9(project):
     rules.r6_lab_in_directory(project.lab_id)
     rules.r9_industrial_design_lab(project)
@@ -124,7 +134,7 @@ TRANSITIONS = (
     Transition(RecommendingInstitution, "open_account", "开通系统账号", ("approved",), "account_opened",
                OFFICE, fields=("username",), sets={"account_opened_at": now}, effect=_open_account),
     Transition(RecommendingInstitution, "complete_profile", "完善机构信息", ("account_opened",),
-               "profile_completed", frozenset({"institution"})),
+               "profile_completed", SELF, automatic=_profile_complete),
     Transition(RecommendingInstitution, "record_training", "登记业务培训",
                ("account_opened", "profile_completed"), "trained", OFFICE,
                fields=("trained_on",), required=("trained_on",)),
@@ -173,7 +183,18 @@ def available(record, user):
     """The transitions this user may take on this record now (the list and
     details pages show these; perform() checks again)."""
     table = record._meta.table_name
-    return [t for t in for_table(table) if record.status in t.sources and user.role in t.roles]
+    return [t for t in for_table(table)
+            if record.status in t.sources and not t.automatic and policy.may_take(user, t.roles)]
+
+
+def follow_up(record, user):
+    """After a save by this user (in its transaction): the automatic
+    transitions the record now meets, such as 完善机构信息."""
+    for transition in for_table(record._meta.table_name):
+        if (transition.automatic and record.status in transition.sources
+                and policy.may_take(user, transition.roles) and transition.automatic(record)):
+            perform(transition, record.id, user)
+            record.status, record.version = transition.target, record.version + 1
 
 
 TAKEN_MEANWHILE = "该记录刚刚已被他人处理，当前状态为“{state}”，未做任何修改"
@@ -184,7 +205,7 @@ def check(transition, record, user, opinion="", expected_version=None):
     separation of duties. `expected_version` is the version the user saw
     (the confirmation form carries it): if the record moved on since, the
     user is told so, whichever database and whoever came first."""
-    if user.role not in transition.roles:
+    if not policy.may_take(user, transition.roles):
         raise WorkflowError(f"您的角色无权执行“{transition.label}”", forbidden=True)
     model = transition.model
     if expected_version is not None and record.version != expected_version:

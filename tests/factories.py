@@ -7,7 +7,7 @@ import tempfile
 
 from program import materials
 import models
-from program.rules import CREDIT_CODE_CHARSET, credit_code_check_char
+from program.checks import CREDIT_CODE_CHARSET, credit_code_check_char
 
 _seq = itertools.count(1)
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"

@@ -4,7 +4,7 @@ from decimal import Decimal
 from werkzeug.security import check_password_hash
 
 import models
-from program.rules import RuleViolation, check_credit_code
+from program.checks import RuleViolation, check_credit_code
 
 
 def test_init_db_is_idempotent_and_creates_the_six_domain_centers(app):

@@ -9,7 +9,8 @@ import pytest
 from peewee import DataError
 
 import models
-from program import rules
+from program import checks
+from program import parameters
 from tests import factories
 from tests.conftest import TEST_DB, csrf_token, make_user
 from tests.formtools import field_errors, resubmit
@@ -155,7 +156,7 @@ def test_opening_an_account_for_an_institution_that_has_one_is_refused(client, a
 
 
 def test_policy_values_must_be_finite(client, as_role):
-    rules.ensure_policy_defaults()
+    parameters.ensure_defaults()
     setting = models.PolicySetting.get(models.PolicySetting.key == "r11_purchase_cap_ratio")
     as_role("admin")
     for value in ("NaN", "Infinity", "sNaN", "-0.1", "1.5"):
@@ -165,7 +166,7 @@ def test_policy_values_must_be_finite(client, as_role):
 
 
 def test_a_live_policy_key_is_neither_renamed_nor_deleted(client, as_role):
-    rules.ensure_policy_defaults()
+    parameters.ensure_defaults()
     setting = models.PolicySetting.get(models.PolicySetting.key == "r11_purchase_cap_ratio")
     as_role("admin")
     url = f"/admin/policy_setting/edit/?id={setting.id}"
@@ -193,7 +194,7 @@ def test_the_last_active_administrator_stays(client, as_role, change):
     deleted = client.post("/admin/user/delete/", follow_redirects=True, data={
         "id": me.id, "csrf_token": csrf_token(client, "/admin/user/")})
     assert "不能删除" in deleted.get_data(as_text=True)
-    with pytest.raises(rules.RuleViolation, match="最后一个启用的系统管理员"):
+    with pytest.raises(checks.RuleViolation, match="最后一个启用的系统管理员"):
         me.delete_instance()  # the command line or a script: the same rule
     # With a second administrator, the first may step down.
     make_user("second_admin", "admin")

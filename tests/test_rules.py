@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 
 import models
+from program import checks
+from program import parameters
 from program import rules
 from tests import factories
 from tests.conftest import csrf_token
@@ -127,7 +129,7 @@ def test_r5_lab_needs_an_approved_reporter(client, as_role):
     response = create(client, "lab", name="新实验室", category="beijing_key_lab", service_institution=pending.id)
     assert response.status_code == 200 and not models.Lab.select().where(models.Lab.name == "新实验室").exists()
     saved(create(client, "lab", name="新实验室", category="beijing_key_lab", service_institution=approved.id))
-    with pytest.raises(rules.RuleViolation, match="审核通过的专业服务机构上报"):
+    with pytest.raises(checks.RuleViolation, match="审核通过的专业服务机构上报"):
         models.Lab.create(name="命令行实验室", category="beijing_key_lab", service_institution=pending)
 
 
@@ -372,12 +374,12 @@ def test_r12_completion_review_records(app):
     p = models.Project.get_by_id(w["project"].id)
     p.completion_result = "failed"
     p.completion_reason = "未完成约定的研发任务"
-    with pytest.raises(rules.RuleViolation, match="须认定责任方"):
+    with pytest.raises(checks.RuleViolation, match="须认定责任方"):
         p.save()
     p.liable_party = "per_contract"
     p.save()
     p.completion_result, p.completion_reason, p.liable_party = "passed", "", None
-    with pytest.raises(rules.RuleViolation, match="结题意见"):
+    with pytest.raises(checks.RuleViolation, match="结题意见"):
         p.save()
     p.completion_reason = "按合同完成"
     p.save()
@@ -431,7 +433,7 @@ def test_policy_settings_are_admin_only_checked_and_audited(client, as_role, app
     as_role("admin")
     refused(resubmit(client, edit_url("policy_setting", setting), value="1.5"), "比例应为大于 0、不大于 1 的小数")
     saved(resubmit(client, edit_url("policy_setting", setting), value="0.25"))
-    assert rules.policy_decimal("r11_purchase_cap_ratio") == Decimal("0.25")
+    assert parameters.number("r11_purchase_cap_ratio") == Decimal("0.25")
     change = models.AuditLog.get(models.AuditLog.model == "policy_setting", models.AuditLog.action == "edit")
     assert change.changes_dict["value"] == ["0.30", "0.25"]
 

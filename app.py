@@ -10,7 +10,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config
 import migrations
 import models
-from program import policy
 from program import rules  # noqa: F401 - connects the rules to every save
 from program import search  # noqa: F401 - connects the search index to every save and delete
 from web import security
@@ -80,7 +79,7 @@ def create_app(settings=None):
 
     @app.context_processor
     def shared_context():
-        return {"role_names": dict(policy.ROLES),
+        return {"role_names": models.ROLES.names,
                 "admin_static_base": url_for("admin.static", filename="")}
 
     @app.route("/")

@@ -24,6 +24,7 @@ from peewee import (
 )
 from playhouse.signals import Model
 
+from compat import VersionedSave
 from program import policy
 
 db = DatabaseProxy()
@@ -31,13 +32,58 @@ db = DatabaseProxy()
 
 # --- enumerations: stored English word -> Chinese name ----------------------
 
-ENTERPRISE_KINDS = (
+class Choices(tuple):
+    """An enumeration: its stored English words and their Chinese names, in
+    order. It iterates as (word, name) pairs, which is what peewee's
+    `choices=`, WTForms' selects and flask-admin's filters take; label() is
+    the one place a word becomes the name a clerk reads (lists, details,
+    history, reports, the rules' messages, exports)."""
+
+    def __new__(cls, *pairs):
+        choices = super().__new__(cls, pairs)
+        choices.names = dict(pairs)
+        return choices
+
+    def __getnewargs__(self):
+        return tuple(self)
+
+    def __deepcopy__(self, memo):
+        return self  # immutable: peewee copies fields into subclasses
+
+    def label(self, word):
+        return self.names.get(word, word)
+
+    @property
+    def words(self):
+        return tuple(self.names)
+
+    def __contains__(self, word):
+        return word in self.names
+
+
+YES_NO = {True: "是", False: "否", None: ""}
+
+
+def shown(field, value):
+    """A stored value as the screens, reports and exports show it: an
+    enumeration's Chinese name, several of them joined, yes or no, or the
+    value itself (None as nothing)."""
+    if isinstance(field, MultiChoiceField):
+        return "、".join(field.options.label(word) for word in value or ())
+    if isinstance(getattr(field, "choices", None), Choices):
+        return field.choices.label(value)
+    if isinstance(value, bool) or value is None:
+        return YES_NO.get(value, value)
+    return value
+
+
+ENTERPRISE_KINDS = Choices(
     ("small", "小型企业"),
     ("micro", "微型企业"),
     ("startup_team", "创业团队"),
 )
 
-DISTRICTS = (
+DISTRICTS = Choices(
     ("dongcheng", "东城区"),
     ("xicheng", "西城区"),
     ("chaoyang", "朝阳区"),
@@ -56,7 +102,7 @@ DISTRICTS = (
     ("yanqing", "延庆区"),
 )
 
-APPLICATION_STATUSES = (
+APPLICATION_STATUSES = Choices(
     ("draft", "草稿"),
     ("submitted", "已提交"),
     ("approved", "已通过"),
@@ -65,31 +111,32 @@ APPLICATION_STATUSES = (
 
 # Q4: after approval the office opens the account, the institution completes
 # its profile and the office trains it.
-RECOMMENDING_STATUSES = APPLICATION_STATUSES + (
+RECOMMENDING_STATUSES = Choices(
+    *APPLICATION_STATUSES,
     ("account_opened", "已开通账号"),
     ("profile_completed", "已完善信息"),
     ("trained", "已培训"),
 )
 
-EVENT_KINDS = (
+EVENT_KINDS = Choices(
     ("promotion", "宣传活动"),
     ("matchmaking", "对接活动"),
 )
 
-PARENT_ORG_TYPES = (
+PARENT_ORG_TYPES = Choices(
     ("university", "高校"),
     ("research_institute", "科研院所"),
     ("central_soe_group", "大型央企集团"),
 )
 
-MEMBER_ORG_TYPES = (
+MEMBER_ORG_TYPES = Choices(
     ("university_outside_platform", "未加入条件平台的高校"),
     ("research_institute_outside_platform", "未加入条件平台的科研院所"),
     ("private_enterprise", "民营企业"),
 )
 
 # The fields of the six domain centers of Q5; a member joins one by field.
-DOMAIN_FIELDS = (
+DOMAIN_FIELDS = Choices(
     ("productivity", "生产力促进"),
     ("new_materials", "新材料"),
     ("scientific_instruments", "科学仪器装备"),
@@ -109,7 +156,7 @@ DOMAIN_CENTERS = (
 )
 
 # R6 (Q7): the recognised kinds of lab; "other" is recorded but never eligible.
-LAB_CATEGORIES = (
+LAB_CATEGORIES = Choices(
     ("national_key_lab", "国家重点实验室"),
     ("beijing_key_lab", "北京市重点实验室"),
     ("national_engineering_center", "国家工程技术研究中心"),
@@ -120,7 +167,7 @@ LAB_CATEGORIES = (
 )
 
 # Q1 (and Q3 for industrial design): what a voucher pays for.
-ACTIVITY_TYPES = (
+ACTIVITY_TYPES = Choices(
     ("testing", "测试检验"),
     ("joint_rd", "合作研发"),
     ("commissioned_dev", "委托开发"),
@@ -130,14 +177,14 @@ ACTIVITY_TYPES = (
 )
 CAPABILITIES = ACTIVITY_TYPES
 
-PRIORITY_THEMES = (
+PRIORITY_THEMES = Choices(
     ("none", "无"),
     ("epidemic", "疫情防控"),
     ("digital", "数字化转型"),
     ("instrument_online", "科研设施与仪器在线服务"),
 )
 
-PROJECT_STATUSES = (
+PROJECT_STATUSES = Choices(
     ("draft", "草稿"),
     ("submitted", "已申报"),
     ("granted", "申报成功"),
@@ -147,19 +194,19 @@ PROJECT_STATUSES = (
     ("failed", "结题未通过"),
 )
 
-COMPLETION_RESULTS = (
+COMPLETION_RESULTS = Choices(
     ("passed", "通过"),
     ("failed", "未通过"),
 )
 
-LIABLE_PARTIES = (
+LIABLE_PARTIES = Choices(
     ("enterprise", "企业（甲方）"),
     ("lab", "实验室（乙方）"),
     ("both", "双方"),
     ("per_contract", "按合同约定"),
 )
 
-GRADES = (
+GRADES = Choices(
     ("excellent", "优秀"),
     ("good", "良好"),
     ("pass", "合格"),
@@ -167,7 +214,7 @@ GRADES = (
 )
 
 # The roles are the access policy's (program/policy.py).
-ROLES = policy.ROLES
+ROLES = Choices(*policy.ROLES)
 
 
 def now():
@@ -279,7 +326,7 @@ class StaleRecord(Exception):
     message = "此记录已被他人修改（您打开编辑页之后有人保存过），您的修改未保存。请重新打开后再改。"
 
 
-class BaseModel(Model):
+class BaseModel(VersionedSave, Model):
     # playhouse.signals' Model: rules.py checks every record before it is saved.
     id = AutoField()
     created_at = DateTimeField(default=now, index=True, verbose_name="创建时间")
@@ -314,25 +361,14 @@ class BaseModel(Model):
             raise StaleRecord(StaleRecord.message)
         return rows
 
-    def _pk_expr(self):
-        expr = super()._pk_expr()
-        expected = getattr(self, "_expected_version", None)
-        if expected is not None:
-            expr = expr & (type(self).version == expected)
-        return expr
-
     @classmethod
     def label(cls, field_name):
         field = cls._meta.fields.get(field_name)
         return (field.verbose_name if field else None) or field_name
 
     def display(self, field_name):
-        """The Chinese name of an enumerated value, or the value itself."""
-        field = self._meta.fields[field_name]
-        value = getattr(self, field_name)
-        if field.choices:
-            return dict(field.choices).get(value, value)
-        return value
+        """The field's value as a clerk reads it (models.shown)."""
+        return shown(self._meta.fields[field_name], getattr(self, field_name))
 
 
 class User(BaseModel):

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from program import policy
 from program.policy import allows
-from admin.base import bounded_count
+from admin.reading import bounded_count
 from admin.accounts import AuditLogView, PolicySettingView, UserView
 from admin.institutions import (
     DomainCenterMemberView,

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from program import audit
 from program import passwords
 from program import parameters
+from program import workflow
 from web import throttle
 from admin.base import SecureModelView
 from models import db
@@ -115,4 +116,4 @@ class AuditLogView(SecureModelView):
     column_sortable_list = ("at", "username", "action", "model")
     column_default_sort = ("at", True)
     column_labels = {"changes": "变更内容（前 → 后）"}
-    column_formatters = {"action": lambda v, c, m, p: audit.action_label(m.action, m.model)}
+    column_formatters = {"action": lambda v, c, m, p: workflow.action_label(m.action, m.model)}

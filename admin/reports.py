@@ -64,9 +64,8 @@ class ReportsView(BaseView):
         if behind_only:
             query = query.having(held < RI.promised_event_count)
         rows = list(query.dicts())
-        statuses = dict(RI.status.choices)
         for row in rows:
-            row["status_label"] = statuses.get(row["status"], row["status"])
+            row["status_label"] = RI.status.choices.label(row["status"])
             row["gap"] = max(0, row["promised_event_count"] - row["held"])
         behind = sum(1 for row in rows if row["gap"])
         # The totals cover every institution; the table shows a page of them
@@ -99,10 +98,9 @@ class ReportsView(BaseView):
             .order_by(PE.score.desc(nulls="LAST"), SI.name)
             .dicts()
         )
-        grades = dict(GRADES)
-        counts = {label: 0 for label in grades.values()}
+        counts = {label: 0 for _, label in GRADES}
         for row in rows:
-            row["grade_label"] = grades.get(row["grade"], "")
+            row["grade_label"] = GRADES.label(row["grade"]) if row["grade"] else ""
             if row["grade"]:
                 counts[row["grade_label"]] += 1
         missing = sum(1 for row in rows if row["evaluation_id"] is None)

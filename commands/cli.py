@@ -34,8 +34,8 @@ def ensure_domain_centers():
 
 
 def create_user(username, role, password, institution=None, display_name=None, must_change_password=False):
-    if role not in dict(ROLES):
-        raise click.BadParameter(f"角色应为 {', '.join(dict(ROLES))} 之一", param_hint="--role")
+    if role not in ROLES:
+        raise click.BadParameter(f"角色应为 {', '.join(ROLES.words)} 之一", param_hint="--role")
     if User.select().where(User.username == username).exists():
         raise click.ClickException(f"用户名“{username}”已存在")
     if policy.needs_institution(role) and institution is None:
@@ -114,7 +114,7 @@ def register(app):
 
     @app.cli.command("create-user")
     @click.argument("username")
-    @click.option("--role", required=True, type=click.Choice([r for r, _ in ROLES]), help="角色")
+    @click.option("--role", required=True, type=click.Choice(ROLES.words), help="角色")
     @click.option("--password", help="密码；不给则提示输入")
     @click.option("--institution", "institution_name", help="推荐机构名称（institution 角色必填）")
     @click.option("--display-name", help="姓名")
@@ -135,7 +135,7 @@ def register(app):
                 raise click.ClickException(f"找不到推荐机构“{institution_name}”")
         with models.db.atomic():
             user = create_user(username, role, password, institution, display_name)
-        click.echo(f"已创建账号 {user.username}（{dict(ROLES)[role]}）。")
+        click.echo(f"已创建账号 {user.username}（{ROLES.label(role)}）。")
 
     @app.cli.command("seed-scale")
     @click.option("--projects", "n_projects", type=click.IntRange(1, 10_000_000), required=True, help="项目数量")
@@ -182,4 +182,4 @@ def register(app):
             click.echo(f"  {table}: {count}")
         click.echo("演示账号（密码只显示这一次，请记下）：")
         for username, role, password in accounts:
-            click.echo(f"  {username:<12} {dict(ROLES)[role]:<10} 密码：{password}")
+            click.echo(f"  {username:<12} {ROLES.label(role):<10} 密码：{password}")

@@ -5,10 +5,10 @@ from flask import current_app, g
 from flask_login import current_user
 from markupsafe import escape
 from wtforms import DecimalField, FileField, SelectMultipleField, widgets
-from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 from wtfpeewee.fields import ModelSelectField
 
+import compat
 from program import materials
 from models import parse_id
 
@@ -133,7 +133,5 @@ def ordered(form_class, names):
     """Lay a generated form out in the order the view lists its columns
     (wtf-peewee follows the model's field order otherwise)."""
     for position, name in enumerate(names or ()):
-        unbound = form_class.__dict__.get(name)
-        if isinstance(unbound, UnboundField):
-            unbound.creation_counter = -10_000 + position
+        compat.place_field(form_class, name, position)
     return form_class

@@ -59,15 +59,3 @@ BASIC_ACTIONS = {
     "logout": "退出登录", "change_password": "修改密码", "change_password_failed": "修改密码失败（当前密码错误）",
     "open_account": "开通账号",
 }
-
-
-def action_label(action, table=None):
-    """The Chinese name of an audited action: a basic one or a transition."""
-    if action in BASIC_ACTIONS:
-        return BASIC_ACTIONS[action]
-    from program import workflow
-
-    transition = workflow.get(table, action)
-    if transition is None:
-        transition = next((t for t in workflow.TRANSITIONS if t.name == action), None)
-    return transition.label if transition else action

@@ -88,7 +88,7 @@ def r4_service_institution_qualified(si):
         return
     if not si.is_independent_legal_entity:
         raise RuleViolation("is_independent_legal_entity", "专业服务机构应为独立法人单位")
-    if si.parent_org_type not in dict(models.PARENT_ORG_TYPES):
+    if si.parent_org_type not in models.PARENT_ORG_TYPES:
         raise RuleViolation("parent_org_type", "请选择授权单位类型：高校、科研院所或大型央企集团")
     if not (si.parent_org_name or "").strip():
         raise RuleViolation("parent_org_name", "请填写授权单位名称")
@@ -107,7 +107,7 @@ def r4_service_institution_qualified(si):
 def r5_lab_reported_by_approved_institution(lab):
     reporter = ServiceInstitution.get_or_none(ServiceInstitution.id == lab.service_institution_id)
     if reporter is None or reporter.status != "approved":
-        state = dict(models.APPLICATION_STATUSES).get(reporter.status, reporter.status) if reporter else "不存在"
+        state = reporter.display("status") if reporter else "不存在"
         raise RuleViolation(
             "service_institution", f"实验室须由审核通过的专业服务机构上报；所选机构的状态为“{state}”"
         )
@@ -153,7 +153,7 @@ def r7_member_joins_domain_center(member):
         raise RuleViolation(
             "field",
             f"成员单位应按行业领域加盟：“{center.name}”的领域为“{center.display('domain')}”，"
-            f"所选行业领域为“{dict(models.DOMAIN_FIELDS).get(member.field, member.field)}”",
+            f"所选行业领域为“{models.DOMAIN_FIELDS.label(member.field)}”",
         )
 
 
@@ -173,16 +173,16 @@ def r7_member_lab_through_its_center(lab):
 # --- R8 (Q1, Q7): who takes part -------------------------------------------------------------
 
 def r8_enterprise(enterprise):
-    if enterprise.kind not in dict(models.ENTERPRISE_KINDS):
+    if enterprise.kind not in models.ENTERPRISE_KINDS:
         raise RuleViolation("kind", "创新券只支持小型企业、微型企业和创业团队")
-    if enterprise.district not in dict(models.DISTRICTS):
+    if enterprise.district not in models.DISTRICTS:
         raise RuleViolation("district", "请选择北京市 16 个区之一")
     general_credit_code(enterprise, required=enterprise.kind != "startup_team")
 
 
 def r8_project_enterprise(project):
     enterprise = Enterprise.get_or_none(Enterprise.id == project.enterprise_id)
-    if enterprise is None or enterprise.kind not in dict(models.ENTERPRISE_KINDS):
+    if enterprise is None or enterprise.kind not in models.ENTERPRISE_KINDS:
         raise RuleViolation("enterprise", "项目只能属于小微企业或创业团队")
 
 

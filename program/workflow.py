@@ -176,7 +176,16 @@ def for_table(table):
 
 
 def state_label(model, value):
-    return dict(model.status.choices).get(value, value)
+    return model.status.choices.label(value)
+
+
+def action_label(action, table=None):
+    """The Chinese name of an audited action: one of the audit trail's own,
+    or a transition's."""
+    if action in audit.BASIC_ACTIONS:
+        return audit.BASIC_ACTIONS[action]
+    transition = get(table, action) or next((t for t in TRANSITIONS if t.name == action), None)
+    return transition.label if transition else action
 
 
 def available(record, user):

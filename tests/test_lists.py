@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-import admin.base
+import admin.reading
 from tests import factories
 
 
@@ -19,7 +19,7 @@ def test_counts_are_exact_below_the_bound_and_a_bound_above(client, as_role, mon
         factories.enterprise()
     as_role("clerk")
     assert count_text(client, "/admin/enterprise/") == "列表（8 条）"
-    monkeypatch.setattr(admin.base, "COUNT_BOUND", 5)
+    monkeypatch.setattr(admin.reading, "COUNT_BOUND", 5)
     assert count_text(client, "/admin/enterprise/") == "列表（超过 5 条）"
     assert count_text(client, f"/admin/enterprise/?search={w['enterprise'].name}") == "列表（1 条）"
 
@@ -219,7 +219,7 @@ def test_dashboard_counts_are_bounded_too(client, as_role, monkeypatch):
         return re.search(r'id="card-enterprise".*?class="display-4 mb-2">(.*?)</p>', page, re.S).group(1)
 
     assert enterprise_card().strip() == "7"
-    monkeypatch.setattr(admin.base, "COUNT_BOUND", 3)
+    monkeypatch.setattr(admin.reading, "COUNT_BOUND", 3)
     assert "超过" in enterprise_card() and "3" in enterprise_card()
     assert w["project"].status == "contracted"
 
@@ -249,7 +249,7 @@ def test_search_counts_have_their_own_bound(client, as_role, monkeypatch):
         factories.enterprise(name=f"北京氢能科技有限公司{n}", contact_name="Alex")
     as_role("clerk")
     assert count_text(client, "/admin/enterprise/?search=氢能") == "列表（3 条）"
-    monkeypatch.setattr(admin.base, "SEARCH_COUNT_BOUND", 2)
+    monkeypatch.setattr(admin.reading, "SEARCH_COUNT_BOUND", 2)
     assert count_text(client, "/admin/enterprise/?search=氢能") == "列表（超过 2 条）"   # from the index
     assert count_text(client, "/admin/enterprise/?search=alex") == "列表（超过 2 条）"   # through the table
     assert count_text(client, "/admin/enterprise/") == "列表（3 条）"
@@ -269,7 +269,7 @@ def test_the_pager_goes_on_past_a_bound(client, as_role, monkeypatch):
     assert {"1", "2", "3"} <= set(links)  # exact count: every page is known
     assert "4" not in links
 
-    monkeypatch.setattr(admin.base, "COUNT_BOUND", 30)
+    monkeypatch.setattr(admin.reading, "COUNT_BOUND", 30)
     first = client.get("/admin/lab/").get_data(as_text=True)
     assert count_text(client, "/admin/lab/") == "列表（超过 30 条）"
     links = pager_links(first)
@@ -293,7 +293,7 @@ def test_a_text_search_counts_and_pages_in_one_query(client, as_role, count_quer
     # session user, the newest matches (count and page), their rows
     assert counted.count <= 3, counted.statements
 
-    monkeypatch.setattr(admin.base, "SEARCH_COUNT_BOUND", 3)
+    monkeypatch.setattr(admin.reading, "SEARCH_COUNT_BOUND", 3)
     assert count_text(client, "/admin/project/?search=氢能") == "列表（超过 3 条）"
     # A page reaching past the bound still shows every one of its rows.
     first = client.get("/admin/project/?search=氢能").get_data(as_text=True)

@@ -10,8 +10,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config
 import migrations
 import models
-from program import rules  # noqa: F401 - connects the rules to every save
-from program import search  # noqa: F401 - connects the search index to every save and delete
+import commands
+from program import signals
 from web import security
 from web import throttle
 from admin import init_admin
@@ -44,6 +44,8 @@ def create_app(settings=None):
         app.config["DATABASE_URL"], os.path.join(app.instance_path, "voucher.db")
     )
     models.db.initialize(database)
+    # The rules before every save and delete, the search index after them.
+    signals.connect()
     # One connection per request. PostgreSQL's goes back to the pool on
     # teardown; SQLite's stays open in its thread, keeping its page cache
     # warm (a fresh one re-reads every page it needs). playhouse's FlaskDB
@@ -72,9 +74,7 @@ def create_app(settings=None):
     app.register_blueprint(auth_bp)
     init_admin(app)
 
-    from commands import cli
-
-    cli.register(app)
+    commands.register(app)
     _register_error_pages(app)
 
     @app.context_processor

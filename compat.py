@@ -77,6 +77,12 @@ def loader_fields(loader: Any) -> list:
     return loader._cached_fields
 
 
+def form_record(form: Any) -> Any:
+    """The record an edit form was opened for (flask-admin's `form._obj`),
+    or None on a create form."""
+    return getattr(form, "_obj", None)
+
+
 def registered_views(admin: Any) -> list:
     """The views added to an Admin (`_views`)."""
     return admin._views

@@ -278,7 +278,8 @@ class MoneyField(DecimalField):
     @property
     def max_value(self):
         """The largest amount the column holds (10^12 - 0.01 yuan)."""
-        return decimal.Decimal(10) ** (self.max_digits - self.decimal_places) - self._exp
+        return decimal.Decimal(10) ** (self.max_digits - self.decimal_places) - decimal.Decimal(1).scaleb(
+            -self.decimal_places)
 
 
 class LongTextField(TextField):
@@ -488,8 +489,15 @@ class RecommendingInstitution(Application):
     class Meta:
         verbose_name = "推荐机构"
 
+    # Institutions that work for the program: approved, and on from there (Q4).
+    ACTIVE = ("approved", "account_opened", "profile_completed", "trained")
+
     def __str__(self):
         return self.name
+
+    @classmethod
+    def active(cls):
+        return cls.select().where(cls.status.in_(cls.ACTIVE))
 
 
 class PromotionEvent(BaseModel):
@@ -581,8 +589,21 @@ class Lab(Application):
     class Meta:
         verbose_name = "开放实验室"
 
+    # R6 (Q7): the recognised kinds of lab; "other" is recorded, never eligible.
+    ELIGIBLE_CATEGORIES = ("national_key_lab", "beijing_key_lab", "national_engineering_center",
+                           "beijing_engineering_center", "beijing_design_center", "public_service")
+
     def __str__(self):
         return self.name
+
+    @classmethod
+    def directory_condition(cls):
+        """The 开放实验室目录 (R6): approved and of a recognised kind."""
+        return (cls.status == "approved") & (cls.category.in_(cls.ELIGIBLE_CATEGORIES))
+
+    @classmethod
+    def in_directory(cls):
+        return cls.select().where(cls.directory_condition())
 
 
 class Enterprise(BaseModel):
@@ -666,6 +687,15 @@ class Project(BaseModel):
         if not self.code:
             self.code = Project.next_code()
         return super().save(*args, **kwargs)
+
+    @classmethod
+    def purchases_total(cls, project_id, excluding=None):
+        """The project's new-technology purchases together (R11), summed in
+        Python in Decimal: SQLite would add floats."""
+        query = ProjectPurchase.select(ProjectPurchase.amount).where(ProjectPurchase.project == project_id)
+        if excluding is not None:
+            query = query.where(ProjectPurchase.id != excluding)
+        return sum((amount for (amount,) in query.tuples()), decimal.Decimal("0.00"))
 
     @classmethod
     def next_code(cls, today=None):

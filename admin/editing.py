@@ -7,6 +7,7 @@ from flask_admin.contrib.peewee.form import get_form
 from flask_admin.helpers import get_form_data
 from flask_login import current_user
 
+import compat
 from admin.errors import database_error_message
 from forms.fields import ordered
 from forms.validators import apply_record_rules
@@ -71,7 +72,7 @@ class EditingMixin:
     def validate_form(self, form):
         valid = super().validate_form(form)
         if valid and request.endpoint in (f"{self.endpoint}.create_view", f"{self.endpoint}.edit_view"):
-            stored = getattr(form, "_obj", None)
+            stored = compat.form_record(form)
             if stored is not None and self.posted_version() != stored.version:
                 # An edit says which version it was opened at; a form that
                 # does not say is refused like a stale one, never waved through.

@@ -1,6 +1,5 @@
 """企业与项目: enterprises, voucher projects, new technology products and the
 purchases of them."""
-from program import rules
 from admin.base import FilterLike, SecureModelView
 from models import Enterprise, Lab, NewTechProduct, Project, ProjectPurchase, RecommendingInstitution
 
@@ -39,7 +38,7 @@ class ProjectView(SecureModelView):
     form_ajax_refs = {
         "enterprise": {"fields": ("name", "credit_code"), "placeholder": "输入企业名称或信用代码"},
         # R6: only the open-lab directory is offered (and R6 refuses the rest).
-        "lab": {"fields": ("name",), "placeholder": "输入开放实验室名称", "where": rules.r6_directory},
+        "lab": {"fields": ("name",), "placeholder": "输入开放实验室名称", "where": Lab.directory_condition},
     }
     details_related = ((ProjectPurchase.project, ("product", "amount", "purchased_on")),)
 

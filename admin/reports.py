@@ -18,8 +18,6 @@ from models import (
     ServiceInstitution,
 )
 
-# Institutions that work for the program: approved and on.
-ACTIVE = ("approved", "account_opened", "profile_completed", "trained")
 REPORT_PAGE_SIZE = 100
 
 
@@ -57,7 +55,7 @@ class ReportsView(BaseView):
                 fn.MAX(Event.held_on).alias("last_held_on"),
             )
             .join(Event, JOIN.LEFT_OUTER, on=joined)
-            .where(RI.status.in_(ACTIVE))
+            .where(RI.status.in_(RI.ACTIVE))
             .group_by(RI.id, RI.name, RI.status, RI.promised_event_count)
             .order_by((held - RI.promised_event_count).asc(), RI.name)
         )

@@ -4,6 +4,7 @@ from flask import flash
 from wtforms.validators import StopValidation, ValidationError
 
 from program import checks
+import compat
 from program import rules
 from forms.fields import MaterialUploadField
 
@@ -50,7 +51,7 @@ class Unique:
             return
         model = self.model_field.model
         query = model.select(model.id).where(self.model_field == value)
-        current = getattr(form, "_obj", None)
+        current = compat.form_record(form)
         if current is not None and current.id is not None:
             query = query.where(model.id != current.id)
         if query.exists():

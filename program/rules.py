@@ -15,8 +15,6 @@ Who calls what:
 import datetime
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
-from playhouse.signals import pre_delete, pre_save
-
 import models
 from models import (
     DomainCenterMember,
@@ -115,27 +113,12 @@ def r5_lab_reported_by_approved_institution(lab):
 
 # --- R6 (Q7): the open-lab directory -------------------------------------------------------
 
-ELIGIBLE_LAB_CATEGORIES = (
-    "national_key_lab",
-    "beijing_key_lab",
-    "national_engineering_center",
-    "beijing_engineering_center",
-    "beijing_design_center",
-    "public_service",
-)
-
-
-def r6_directory():
-    """The condition of the 开放实验室目录: approved and of a recognised kind."""
-    return (Lab.status == "approved") & (Lab.category.in_(ELIGIBLE_LAB_CATEGORIES))
-
-
 def r6_lab_in_directory(lab_id, field="lab"):
     lab = Lab.get_or_none(Lab.id == lab_id)
     if lab is None:
         raise RuleViolation(field, "请选择开放实验室目录中的实验室")
-    if not Lab.select().where(Lab.id == lab.id, r6_directory()).exists():
-        if lab.category not in ELIGIBLE_LAB_CATEGORIES:
+    if not Lab.in_directory().where(Lab.id == lab.id).exists():
+        if lab.category not in Lab.ELIGIBLE_CATEGORIES:
             why = f"类别为“{lab.display('category')}”，不属于可合作的实验室类别"
         else:
             why = f"状态为“{lab.display('status')}”，尚未进入开放实验室目录"
@@ -250,14 +233,6 @@ def r11_cap(contract_amount):
     return (contract_amount * parameters.number("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
-def r11_purchases_total(project_id, excluding=None):
-    query = ProjectPurchase.select(ProjectPurchase.amount).where(ProjectPurchase.project == project_id)
-    if excluding is not None:
-        query = query.where(ProjectPurchase.id != excluding)
-    # Summed in Python, in Decimal: SQLite would add floats.
-    return sum((amount for (amount,) in query.tuples()), Decimal("0.00"))
-
-
 def r11_product_valid_on(purchase):
     product = NewTechProduct.get_or_none(NewTechProduct.id == purchase.product_id)
     if product is None:
@@ -281,7 +256,7 @@ def r11_purchase_within_cap(purchase):
     if project.contract_amount is None:
         raise RuleViolation("project", f"项目 {project.code} 尚无审定合同额，不能登记新技术新产品购买")
     cap = r11_cap(project.contract_amount)
-    total = r11_purchases_total(project.id, excluding=purchase.id) + purchase.amount
+    total = Project.purchases_total(project.id, excluding=purchase.id) + purchase.amount
     if total > cap:
         raise RuleViolation(
             "amount",
@@ -293,7 +268,7 @@ def r11_purchase_within_cap(purchase):
 def r11_contract_covers_purchases(project):
     if project.id is None:
         return
-    used = r11_purchases_total(project.id)
+    used = Project.purchases_total(project.id)
     if not used:
         return
     if project.contract_amount is None:
@@ -471,12 +446,13 @@ def enforce(record):
         check(record)
 
 
-@pre_save(sender=None)
-def _enforce_before_save(sender, instance, created):
+def before_save(sender, instance, created):
+    """peewee's pre_save receiver (program/signals.py): no path saves what
+    a form would refuse."""
     enforce(instance)
 
 
-@pre_delete(sender=None)
-def _check_before_delete(sender, instance):
+def before_delete(sender, instance):
+    """peewee's pre_delete receiver: what the program forbids deleting."""
     deletable(instance)
 

@@ -18,7 +18,6 @@ import unicodedata
 from dataclasses import dataclass
 
 from peewee import SQL
-from playhouse.signals import post_delete, post_save
 
 from models import Enterprise, Project, db, is_postgres
 
@@ -120,14 +119,14 @@ def unindex_record(record):
     db.obj.execute_sql(f'DELETE FROM "{spec.table}" WHERE {key} = {placeholder}', (record.id,))
 
 
-@post_save(sender=None)
-def _after_save(sender, instance, created):
+def after_save(sender, instance, created):
+    """peewee's post_save receiver (program/signals.py): the index follows
+    every save."""
     if type(instance) in SPECS:
         index_record(instance)
 
 
-@post_delete(sender=None)
-def _after_delete(sender, instance):
+def after_delete(sender, instance):
     if type(instance) in SPECS:
         unindex_record(instance)
 

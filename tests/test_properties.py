@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 import models
 from program import checks
-from program import rules
 from tests import factories
 
 CHARSET = checks.CREDIT_CODE_CHARSET
@@ -74,4 +73,4 @@ def test_purchase_cap_accepts_exactly_what_fits(app, contract, amounts, ratio):
         else:
             assert fits, (contract, accepted, amount)
             accepted += amount
-    assert rules.r11_purchases_total(project.id) == accepted
+    assert models.Project.purchases_total(project.id) == accepted

@@ -8,7 +8,6 @@ import pytest
 import models
 from program import checks
 from program import parameters
-from program import rules
 from tests import factories
 from tests.conftest import csrf_token
 from tests.formtools import field_errors, read_form, resubmit
@@ -295,9 +294,9 @@ def test_r11_exactly_thirty_percent_passes_one_fen_more_fails(client, as_role):
     p, prod = w["project"], w["new_tech_product"]
     refused(create(client, "project_purchase", **purchase_form(p, prod, "29000.01")),
             "合计将为 30,000.01 元，超过审定合同额 100,000.00 元 的 30%（30,000.00 元）")
-    assert rules.r11_purchases_total(p.id) == Decimal("1000.00")
+    assert models.Project.purchases_total(p.id) == Decimal("1000.00")
     saved(create(client, "project_purchase", **purchase_form(p, prod, "29000.00")))
-    assert rules.r11_purchases_total(p.id) == Decimal("30000.00")
+    assert models.Project.purchases_total(p.id) == Decimal("30000.00")
     refused(create(client, "project_purchase", **purchase_form(p, prod, "0.01")), "超过")
 
 
@@ -307,7 +306,7 @@ def test_r11_one_by_one_and_edits(client, as_role):
     p, prod = w["project"], w["new_tech_product"]
     for _ in range(4):
         saved(create(client, "project_purchase", **purchase_form(p, prod, "7000.00")))
-    assert rules.r11_purchases_total(p.id) == Decimal("29000.00")
+    assert models.Project.purchases_total(p.id) == Decimal("29000.00")
     refused(create(client, "project_purchase", **purchase_form(p, prod, "1000.01")), "超过")
     first = w["project_purchase"]
     refused(resubmit(client, edit_url("project_purchase", first), amount="2000.01"), "30,000.01 元")

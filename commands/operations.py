@@ -1,0 +1,56 @@
+"""backup, restore and check-deploy: what the office's operator runs."""
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+import migrations
+from commands import backup as backups
+from commands import deploy_check
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup(file):
+    """Back up the database and the uploaded materials into FILE (.tar.gz), while the app runs."""
+    try:
+        manifest = backups.backup(current_app._get_current_object(), file)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = sum(manifest["tables"].values())
+    click.echo(f"已备份到 {file}：{manifest['database']} 数据库 {rows} 行（结构版本 "
+               f"{manifest['schema_version']}），申请材料 {manifest['uploads']} 个文件。")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="数据库中已有数据时，用备份覆盖")
+@with_appcontext
+def restore(file, force):
+    """Restore FILE into an empty database (or over a full one with --force), files included."""
+    try:
+        manifest = backups.restore(current_app._get_current_object(), file, force=force)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已从 {file}（{manifest['created_at']}）恢复 {sum(manifest['tables'].values())} 行、"
+               f"申请材料 {manifest['uploads']} 个文件；行数与备份清单一致。")
+    if (manifest["schema_version"] or 0) < migrations.LATEST:
+        click.echo("备份的数据库结构较旧，请接着运行 flask --app app migrate。")
+
+
+@click.command("check-deploy")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="gunicorn 工作进程数（默认取 WEB_CONCURRENCY 或 gunicorn.conf.py）")
+@with_appcontext
+def check_deploy(workers):
+    """Name each production risk of this install; exit 1 if there is any."""
+    found = deploy_check.risks(current_app._get_current_object(), workers or deploy_check.configured_workers())
+    for n, (what, fix) in enumerate(found, 1):
+        click.echo(f"{n}. {what}\n   处理：{fix}")
+    if found:
+        click.echo(f"发现 {len(found)} 项部署风险。")
+        raise SystemExit(1)
+    click.echo("未发现部署风险。")
+
+
+COMMANDS = (backup, restore, check_deploy)

@@ -7,17 +7,16 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import commands
 import config
 import migrations
 import models
-import commands
-from program import signals
-from web import security
-from web import throttle
 from admin import init_admin
+from config import Config
+from program import signals
+from web import security, throttle
 from web.auth import bp as auth_bp
 from web.auth import login_manager
-from config import Config
 
 csrf = CSRFProtect()
 

@@ -13,7 +13,6 @@ from typing import Any, Optional
 from wtforms.fields.core import UnboundField
 from wtfpeewee.orm import ValueRequired
 
-
 # --- Flask-Admin 2.2.1: ModelView's private state -----------------------------------
 
 def list_columns(view: Any) -> list:

@@ -7,9 +7,6 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from markupsafe import Markup
 
-from program import policy
-from program.policy import allows
-from admin.reading import bounded_count
 from admin.accounts import AuditLogView, PolicySettingView, UserView
 from admin.institutions import (
     DomainCenterMemberView,
@@ -19,8 +16,14 @@ from admin.institutions import (
     ServiceInstitutionView,
 )
 from admin.labs import LabView
+from admin.projects import (
+    EnterpriseView,
+    NewTechProductView,
+    ProjectPurchaseView,
+    ProjectView,
+)
+from admin.reading import bounded_count
 from admin.reports import ReportsView
-from admin.projects import EnterpriseView, NewTechProductView, ProjectPurchaseView, ProjectView
 from models import (
     AuditLog,
     DomainCenterMember,
@@ -36,6 +39,8 @@ from models import (
     ServiceInstitution,
     User,
 )
+from program import policy
+from program.policy import allows
 
 # (menu, [(view class, model)]) — the order clerks see.
 AREAS = (

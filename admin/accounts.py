@@ -9,13 +9,10 @@ from werkzeug.security import generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from program import audit
-from program import passwords
-from program import parameters
-from program import workflow
-from web import throttle
 from admin.base import SecureModelView
 from models import db
+from program import audit, parameters, passwords, workflow
+from web import throttle
 
 
 class PasswordPolicy:

@@ -26,7 +26,14 @@ from admin.details import DetailsMixin
 from admin.downloads import DownloadsMixin
 from admin.editing import EditingMixin
 from admin.exports import ExportMixin
-from admin.filters import BooleanEqualFilter, FilterEqual, FilterLike, FiltersMixin, filter_for, guard_filter
+from admin.filters import (
+    BooleanEqualFilter,
+    FilterEqual,
+    FilterLike,
+    FiltersMixin,
+    filter_for,
+    guard_filter,
+)
 from admin.listing import ListingMixin
 from admin.lookups import LookupsMixin
 from admin.reading import ReadingMixin

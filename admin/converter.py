@@ -8,7 +8,13 @@ from peewee import CharField, DecimalField, TextField
 from wtforms.validators import InputRequired, Length
 
 import compat
-from forms.fields import AmountField, MaterialUploadField, MultiCheckboxField, SafeModelSelectField, strip_text
+from forms.fields import (
+    AmountField,
+    MaterialUploadField,
+    MultiCheckboxField,
+    SafeModelSelectField,
+    strip_text,
+)
 from forms.validators import Printable, Unique
 from models import LongTextField, MaterialField, MultiChoiceField
 

@@ -4,7 +4,11 @@ is built once."""
 import unicodedata
 
 from flask import url_for
-from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual, FilterLike
+from flask_admin.contrib.peewee.filters import (
+    BooleanEqualFilter,
+    FilterEqual,
+    FilterLike,
+)
 from flask_admin.model.filters import BaseBooleanFilter, BaseIntFilter
 from peewee import BooleanField, ForeignKeyField, IntegerField
 

@@ -74,20 +74,35 @@ def list_table(view, data, *, cells, list_columns, actions, sort_column, sort_de
         out.append('<th class="list-checkbox-column"><input type="checkbox" name="rowtoggle" '
                    'class="action-rowtoggle" title="全选"></th>')
     out.append("<th>&nbsp;</th>")
-    for index, (column, name) in enumerate(list_columns):
-        column, name = escape(column), escape(name)
-        if not view.is_sortable(column):
-            out.append(f'<th class="column-header col-{column}">{name}</th>')
-        elif sort_column == index:
-            arrow = "down" if sort_desc else "up"
-            out.append(f'<th class="column-header col-{column}"><a href="{escape(sort_url(index, True))}" '
-                       f'title="按{name}排序">{name} <span class="fa fa-chevron-{arrow}"></span></a></th>')
-        else:
-            out.append(f'<th class="column-header col-{column}"><a href="{escape(sort_url(index))}" '
-                       f'title="按{name}排序">{name}</a></th>')
+    out += [_header_cell(view, index, column, name, sort_column, sort_desc, sort_url)
+            for index, (column, name) in enumerate(list_columns)]
     out.append("</tr></thead>\n")
+    buttons = _row_buttons(links, return_url)
+    columns = [(f'<td class="col-{escape(c)}">', cells[c]) for c, _ in list_columns]
+    for row in data:
+        out += _row(row, actions, buttons, columns)
+    if not data:
+        out.append(f'<tr><td colspan="999"><div class="text-center">{escape(view.get_empty_list_message())}'
+                   "</div></td></tr>")
+    out.append("</table>\n</div>\n")
+    # Every value above went through escape(): the pieces join as they are.
+    return Markup("".join(out))
 
-    # Each row button as the markup before and after the row's id.
+
+def _header_cell(view, index, column, name, sort_column, sort_desc, sort_url):
+    column, name = escape(column), escape(name)
+    if not view.is_sortable(column):
+        return f'<th class="column-header col-{column}">{name}</th>'
+    if sort_column == index:
+        arrow = "down" if sort_desc else "up"
+        return (f'<th class="column-header col-{column}"><a href="{escape(sort_url(index, True))}" '
+                f'title="按{name}排序">{name} <span class="fa fa-chevron-{arrow}"></span></a></th>')
+    return (f'<th class="column-header col-{column}"><a href="{escape(sort_url(index))}" '
+            f'title="按{name}排序">{name}</a></th>')
+
+
+def _row_buttons(links, return_url):
+    """Each row button as the markup before and after the row's id."""
     back = escape(links["back"])
     buttons = []
     if links["details"]:
@@ -106,28 +121,24 @@ def list_table(view, data, *, cells, list_columns, actions, sort_column, sort_de
             '<button type="submit" data-confirm="确定要删除这条记录吗？" title="删除记录">'
             '<span class="fa fa-trash"></span></button></form>',
         ))
-    columns = [(f'<td class="col-{escape(c)}">', cells[c]) for c, _ in list_columns]
+    return buttons
 
-    for row in data:
-        pk = int(row.id)  # an int: nothing in it to escape
-        out.append("<tr>\n")
-        if actions:
-            out.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
-                       f'value="{pk}" title="选择记录"></td>')
-        out.append('<td class="list-buttons-column">')
-        for head, tail in buttons:
-            out += (head, str(pk), tail)
-        out.append("</td>\n")
-        for opening, cell in columns:
-            value = cell(row)
-            out += (opening, "" if value is None else escape(value), "</td>")
-        out.append("\n</tr>\n")
-    if not data:
-        out.append(f'<tr><td colspan="999"><div class="text-center">{escape(view.get_empty_list_message())}'
-                   "</div></td></tr>")
-    out.append("</table>\n</div>\n")
-    # Every value above went through escape(): the pieces join as they are.
-    return Markup("".join(out))
+
+def _row(row, actions, buttons, columns):
+    pk = int(row.id)  # an int: nothing in it to escape
+    out = ["<tr>\n"]
+    if actions:
+        out.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
+                   f'value="{pk}" title="选择记录"></td>')
+    out.append('<td class="list-buttons-column">')
+    for head, tail in buttons:
+        out += (head, str(pk), tail)
+    out.append("</td>\n")
+    for opening, cell in columns:
+        value = cell(row)
+        out += (opening, "" if value is None else escape(value), "</td>")
+    out.append("\n</tr>\n")
+    return out
 
 
 def pager(page, count, page_size, full_page, url):

@@ -1,7 +1,14 @@
 """企业与项目: enterprises, voucher projects, new technology products and the
 purchases of them."""
 from admin.base import FilterLike, SecureModelView
-from models import Enterprise, Lab, NewTechProduct, Project, ProjectPurchase, RecommendingInstitution
+from models import (
+    Enterprise,
+    Lab,
+    NewTechProduct,
+    Project,
+    ProjectPurchase,
+    RecommendingInstitution,
+)
 
 
 class EnterpriseView(SecureModelView):

@@ -8,15 +8,15 @@ from flask_login import current_user
 from peewee import JOIN, Case, fn
 
 from admin import listing
-from program.policy import allows
 from models import (
     GRADES,
-    parse_id,
     PerformanceEvaluation,
     PromotionEvent,
     RecommendingInstitution,
     ServiceInstitution,
+    parse_id,
 )
+from program.policy import allows
 
 REPORT_PAGE_SIZE = 100
 

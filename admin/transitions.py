@@ -11,12 +11,11 @@ from peewee import DatabaseError
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from program import policy
-from program import workflow
 from admin.errors import database_error_message
 from forms.fields import ordered, strip_text
 from forms.validators import OPINION_CHECKS, USERNAME_CHECKS, place_error
 from models import parse_id, parse_ids
+from program import policy, workflow
 from program.checks import RuleViolation, opinion_problem
 
 

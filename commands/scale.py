@@ -12,6 +12,8 @@ import time
 from decimal import Decimal
 
 import models
+from commands.demo import CITY_WORDS, random_credit_code
+from commands.setup import ensure_domain_centers
 from models import (
     ACTIVITY_TYPES,
     DISTRICTS,
@@ -27,8 +29,6 @@ from models import (
     ServiceInstitution,
     db,
 )
-from commands.demo import CITY_WORDS, random_credit_code
-from commands.setup import ensure_domain_centers
 from program import search
 
 # Two-character words: a title holds three of them, so a two-character

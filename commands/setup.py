@@ -6,7 +6,13 @@ from werkzeug.security import generate_password_hash
 
 import migrations
 import models
-from models import DOMAIN_CENTERS, ROLES, RecommendingInstitution, ServiceInstitution, User
+from models import (
+    DOMAIN_CENTERS,
+    ROLES,
+    RecommendingInstitution,
+    ServiceInstitution,
+    User,
+)
 from program import audit, checks, parameters, passwords, policy
 
 

@@ -3,9 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
-from program import passwords
 from forms.fields import strip_text
 from forms.validators import Checked
+from program import passwords
 from program.checks import unprintable
 
 

@@ -9,8 +9,8 @@ from wtforms.validators import ValidationError
 from wtfpeewee.fields import ModelSelectField
 
 import compat
-from program import materials
 from models import parse_id
+from program import materials
 
 
 def strip_text(value):

@@ -3,10 +3,9 @@ refusals beside the fields a clerk filled in."""
 from flask import flash
 from wtforms.validators import StopValidation, ValidationError
 
-from program import checks
 import compat
-from program import rules
 from forms.fields import MaterialUploadField
+from program import checks, invariants
 
 
 class Checked:
@@ -75,7 +74,7 @@ def apply_record_rules(form, model, stored=None):
             continue
         if name in model._meta.fields:
             field.populate_obj(record, name)
-    found = rules.violations(record)
+    found = invariants.violations(record)
     for violation in found:
         place_error(form, violation.field, violation.message)
     return not found

@@ -18,8 +18,8 @@ from peewee import CharField, DateTimeField, IntegerField, Model
 from playhouse.migrate import SchemaMigrator
 
 import models
-from program import search
 from migrations import m0001_submitted_by_and_sessions
+from program import search
 
 STEPS = (m0001_submitted_by_and_sessions,)
 LATEST = len(STEPS)

@@ -13,7 +13,15 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
-from peewee import AutoField, CharField, DateField, DecimalField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    AutoField,
+    CharField,
+    DateField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 import models
 from models import User
@@ -125,25 +133,37 @@ def _decimal_bounds(record, field, value):
     return None
 
 
+def _key_bounds(record, field, value):
+    # An id in range (a form's placeholder for a file being uploaded is
+    # negative, and never reaches the database).
+    if isinstance(value, int) and value > models.MAX_ID or isinstance(value, str) and models.parse_id(value) is None:
+        return f"请选择有效的{type(record).label(field.name)}"
+    return None
+
+
+def _integer_bounds(record, field, value):
+    if not isinstance(value, int) or abs(value) > MAX_INTEGER:
+        return f"{type(record).label(field.name)}应为不超过 {MAX_INTEGER:,} 的整数"
+    return None
+
+
+def _date_bounds(record, field, value):
+    if isinstance(value, datetime.date) and not EARLIEST_DATE <= value <= LATEST_DATE:
+        return (f"{type(record).label(field.name)}应在 {EARLIEST_DATE} 至 {LATEST_DATE} 之间，"
+                f"您输入的是 {value}")
+    return None
+
+
 def _field_bounds(record, field, value):
-    if isinstance(field, models.MultiChoiceField):
+    """The bound of this kind of field, by the first kind that matches."""
+    if isinstance(field, models.MultiChoiceField) or isinstance(field, AutoField):
         return None
-    if isinstance(value, str) and isinstance(field, (CharField, TextField)):
-        return _text_bounds(record, field, value)
-    if isinstance(field, DecimalField):
-        return _decimal_bounds(record, field, value)
-    if isinstance(field, ForeignKeyField):
-        # An id in range (a form's placeholder for a file being uploaded
-        # is negative, and never reaches the database).
-        if isinstance(value, int) and value > models.MAX_ID or isinstance(value, str) and models.parse_id(value) is None:
-            return f"请选择有效的{type(record).label(field.name)}"
-    elif isinstance(field, IntegerField) and not isinstance(field, AutoField):
-        if not isinstance(value, int) or abs(value) > MAX_INTEGER:
-            return f"{type(record).label(field.name)}应为不超过 {MAX_INTEGER:,} 的整数"
-    elif isinstance(field, DateField) and isinstance(value, datetime.date):
-        if not EARLIEST_DATE <= value <= LATEST_DATE:
-            return (f"{type(record).label(field.name)}应在 {EARLIEST_DATE} 至 {LATEST_DATE} 之间，"
-                    f"您输入的是 {value}")
+    if isinstance(field, (CharField, TextField)):
+        return _text_bounds(record, field, value) if isinstance(value, str) else None
+    for kind, bounds in ((DecimalField, _decimal_bounds), (ForeignKeyField, _key_bounds),
+                         (IntegerField, _integer_bounds), (DateField, _date_bounds)):
+        if isinstance(field, kind):
+            return bounds(record, field, value)
     return None
 
 

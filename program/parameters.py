@@ -9,7 +9,6 @@ from typing import Optional
 from models import PolicySetting
 from program.checks import RuleViolation, finite_decimal
 
-
 # key: (default value, Chinese description, kind). A policy revision changes
 # the row in policy_setting; the rules read it every time.
 PARAMETERS = {

@@ -3,11 +3,11 @@ create_app (and by nothing at import): the rules before every save and
 delete, the search index after them."""
 from playhouse.signals import post_delete, post_save, pre_delete, pre_save
 
-from program import rules, search
+from program import invariants, search
 
 RECEIVERS = (
-    (pre_save, rules.before_save),
-    (pre_delete, rules.before_delete),
+    (pre_save, invariants.before_save),
+    (pre_delete, invariants.before_delete),
     (post_save, search.after_save),
     (post_delete, search.after_delete),
 )

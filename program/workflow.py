@@ -15,10 +15,6 @@ from dataclasses import dataclass, field
 from peewee import IntegrityError
 from werkzeug.security import generate_password_hash
 
-from program import audit
-from program import passwords
-from program import policy
-from program import rules
 from models import (
     DomainCenterMember,
     Lab,
@@ -29,6 +25,7 @@ from models import (
     db,
     now,
 )
+from program import audit, invariants, passwords, policy, rules
 
 OFFICE, COMMISSION, SELF = policy.OFFICE, policy.COMMISSION, policy.SELF
 
@@ -51,7 +48,7 @@ class Transition:
     sources: tuple
     target: str
     roles: frozenset
-    # rules.py checks beyond the record's own invariants (rules.enforce).
+    # rules.py checks beyond the record's own invariants (invariants.enforce).
     checks: tuple = ()
     # Model fields the user fills in on the confirmation form, and which of
     # them are required there.
@@ -240,6 +237,9 @@ def perform(transition, record_id, user, opinion="", values=None, expected_versi
 
 
 def _perform(transition, record_id, user, opinion, values, expected_version):
+    """The steps of perform(), in one transaction: read and check, decide the
+    changes, check the record as it will be, write it if it is still in a
+    source state, run the effect, audit."""
     model = transition.model
     with db.atomic():
         record = model.get_or_none(model.id == record_id)
@@ -247,46 +247,56 @@ def _perform(transition, record_id, user, opinion, values, expected_version):
             raise WorkflowError("记录不存在", forbidden=True)
         check(transition, record, user, opinion, expected_version)
         before = audit.snapshot(record)
-
-        changes = {}
-        for name in transition.fields:
-            if name in model._meta.fields:
-                changes[name] = values.get(name)
-        for name, value in transition.sets.items():
-            changes[name] = value() if callable(value) else value
         stamp = now()
-        if transition.stamp == "submitted":
-            changes.update(submitted_at=stamp, submitted_by=user.id)
-        elif transition.stamp == "reviewed":
-            changes.update(reviewed_by=user.id, reviewed_at=stamp, review_opinion=(opinion or "").strip() or None)
-        changes["status"] = transition.target
-
-        # The record as it will be, checked by the transition's rules and by
-        # every invariant of rules.py, before anything is written.
-        for name, value in changes.items():
-            setattr(record, name, value)
-        for guard in transition.checks:
-            guard(record)
-        rules.enforce(record)
-
-        # Conditional on the state it was read in: of two clerks acting at
-        # once, exactly one changes it.
-        columns = {getattr(model, name): value for name, value in changes.items()}
-        columns[model.version] = model.version + 1
-        columns[model.updated_at] = stamp
-        updated = (
-            model.update(columns)
-            .where(model.id == record.id, model.status.in_(transition.sources))
-            .execute()
-        )
-        if updated != 1:
-            current = model.get_by_id(record.id)
-            raise WorkflowError(TAKEN_MEANWHILE.format(state=state_label(model, current.status)))
+        changes = _changes(transition, user, opinion, values, stamp)
+        _check_result(transition, record, changes)
+        _write_if_unchanged(transition, record, changes, stamp)
         result = transition.effect(record, user, values) if transition.effect else {}
         after = audit.snapshot(model.get_by_id(record.id))
         audit.record(user, transition.name, transition.table, record.id, before=before, after=after,
                      extra={"opinion": opinion} if opinion else None)
     return result or {}
+
+
+def _changes(transition, user, opinion, values, stamp):
+    """What the transition writes: the fields the user filled in, its fixed
+    values, the bookkeeping stamps and the new state."""
+    changes = {name: values.get(name) for name in transition.fields if name in transition.model._meta.fields}
+    for name, value in transition.sets.items():
+        changes[name] = value() if callable(value) else value
+    if transition.stamp == "submitted":
+        changes.update(submitted_at=stamp, submitted_by=user.id)
+    elif transition.stamp == "reviewed":
+        changes.update(reviewed_by=user.id, reviewed_at=stamp, review_opinion=(opinion or "").strip() or None)
+    changes["status"] = transition.target
+    return changes
+
+
+def _check_result(transition, record, changes):
+    """The record as it will be, checked by the transition's rules and by
+    every invariant of rules.py, before anything is written."""
+    for name, value in changes.items():
+        setattr(record, name, value)
+    for guard in transition.checks:
+        guard(record)
+    invariants.enforce(record)
+
+
+def _write_if_unchanged(transition, record, changes, stamp):
+    """Conditional on the state it was read in: of two clerks acting at
+    once, exactly one changes it."""
+    model = transition.model
+    columns = {getattr(model, name): value for name, value in changes.items()}
+    columns[model.version] = model.version + 1
+    columns[model.updated_at] = stamp
+    updated = (
+        model.update(columns)
+        .where(model.id == record.id, model.status.in_(transition.sources))
+        .execute()
+    )
+    if updated != 1:
+        current = model.get_by_id(record.id)
+        raise WorkflowError(TAKEN_MEANWHILE.format(state=state_label(model, current.status)))
 
 
 def today():

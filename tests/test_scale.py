@@ -3,7 +3,7 @@ with the rules (a sample of every table passes rules.py)."""
 import random
 
 import models
-from program import rules
+from program import invariants
 
 
 def table_digest():
@@ -33,7 +33,7 @@ def test_seed_scale_shape_and_rules(app):
         ids = [i for (i,) in model.select(model.id).tuples()]
         for record_id in sample.sample(ids, min(60, len(ids))):
             record = model.get_by_id(record_id)
-            assert rules.violations(record) == [], (model.__name__, record_id, rules.violations(record))
+            assert invariants.violations(record) == [], (model.__name__, record_id, invariants.violations(record))
 
     again = runner.invoke(args=["seed-scale", "--projects", "10"])
     assert again.exit_code != 0 and "已有项目数据" in again.output

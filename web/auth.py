@@ -10,15 +10,29 @@ cookie is refused past PERMANENT_SESSION_LIFETIME, renewed by each request).
 import unicodedata
 import urllib.parse
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import (
+    LoginManager,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from program import audit
-from program import passwords
-from web import throttle
 from forms.auth import ChangePasswordForm, LoginForm, LogoutForm
 from models import User, db, now
+from program import audit, passwords
+from web import throttle
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

@@ -21,6 +21,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     TextField,
+    fn,
 )
 from playhouse.signals import Model
 
@@ -704,7 +705,8 @@ class Project(BaseModel):
         last = (
             cls.select(cls.code)
             .where(cls.code.startswith(prefix))
-            .order_by(cls.code.desc())
+            # By length first: past 999,999 in a year a code has seven digits.
+            .order_by(fn.LENGTH(cls.code).desc(), cls.code.desc())
             .limit(1)
             .scalar()
         )
@@ -816,6 +818,16 @@ def open_database(url, default_sqlite_path):
         separator = "&" if "?" in url else "?"
         url += f"{separator}max_connections=20&stale_timeout=300"
     return connect(url)
+
+
+def hold(query):
+    """Lock the rows of `query` until the transaction ends, so that a rule
+    which reads them and then allows a write is not raced by another
+    clerk doing the same (PostgreSQL's READ COMMITTED would let both
+    through). SQLite needs nothing: its write transactions run one at a
+    time (BEGIN IMMEDIATE)."""
+    if is_postgres():
+        list(query.order_by(query.model.id).for_update())
 
 
 def is_postgres(database=None):

@@ -84,7 +84,9 @@ class UserView(SecureModelView):
     @expose("/unlock/", methods=("POST",))
     def unlock_view(self):
         user = self.get_one(request.args.get("id"))
-        throttle.current().lift(user.username)
+        if not throttle.current().lift(user.username):
+            flash("登录计数存储暂时不可用，未能解除锁定，请稍后重试。", "error")
+            return redirect(self.get_url(".details_view", id=user.id))
         with db.atomic():
             audit.record(current_user._get_current_object(), "unlock_login", self.table, user.id)
         flash(f"已解除“{user.username}”的登录锁定。", "success")

@@ -99,10 +99,20 @@ _STATIC_PARTS = {
 }
 
 
+# Excel holds at most this many characters in a cell.
+CELL_LIMIT = 32_767
+
+
+def _xml_char(ch):
+    """A character XML 1.0 can carry (the rest would make the file unreadable)."""
+    code = ord(ch)
+    return ch in "\t\n\r" or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or code >= 0x10000
+
+
 def _cell(value):
-    text = safe(value)
-    # Characters XML 1.0 cannot carry are dropped rather than break the file.
-    text = "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+    text = "".join(ch for ch in safe(value) if _xml_char(ch))
+    if len(text) > CELL_LIMIT:
+        text = text[:CELL_LIMIT - 7] + "…（已截断）"
     return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
 
 

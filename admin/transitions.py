@@ -82,31 +82,47 @@ class TransitionsMixin:
         record = self.get_one(record_id)  # scoped: 404 outside the user's rows
         form = self.transition_form(t, record, request.form if request.method == "POST" else None)
         if request.method == "POST" and form.validate():
-            values = {name: form[name].data for name in t.fields if name in form._fields}
-            try:
-                result = workflow.perform(t, record.id, current_user._get_current_object(),
-                                          opinion=form.opinion.data or "", values=values,
-                                          expected_version=parse_id(form.version.data))
-            except workflow.WorkflowError as exc:
-                if exc.forbidden:
-                    abort(403)
-                place_error(form, exc.field, exc.message)
-            except RuleViolation as exc:
-                place_error(form, exc.field, exc.message)
-            except DatabaseError as exc:
-                place_error(form, None, database_error_message(exc))
-            else:
-                fresh = self.model.get_by_id(record.id)
-                if result.get("password"):
-                    response = make_response(self.render(
-                        "admin/account_opened.html", record=fresh, result=result, return_url=return_url))
-                    # The one-time password must not linger in any cache.
-                    response.headers["Cache-Control"] = "no-store"
-                    return response
-                flash(f"已{t.label}：{fresh}（当前状态：{fresh.display('status')}）", "success")
-                return redirect(self.get_url(".details_view", id=record.id, url=return_url))
+            done = self.take(t, record, form, return_url)
+            if done is not None:
+                return done
         return self.render("admin/transition.html", transition=t, record=record, form=form,
                            return_url=return_url, workflow=workflow)
+
+    def take(self, t, record, form, return_url):
+        """Take the confirmed transition: its result page, or None with the
+        refusal placed on the form."""
+        version = parse_id(form.version.data)
+        if version is None:
+            # Like an edit, a confirmation says which version it was opened
+            # at; one that does not is never waved through.
+            place_error(form, None, "页面已过期（缺少版本信息），未做任何修改，请重新打开后再办理。")
+            return None
+        values = {name: form[name].data for name in t.fields if name in form._fields}
+        try:
+            result = workflow.perform(t, record.id, current_user._get_current_object(),
+                                      opinion=form.opinion.data or "", values=values, expected_version=version)
+        except workflow.WorkflowError as exc:
+            if exc.forbidden:
+                abort(403)
+            place_error(form, exc.field, exc.message)
+        except RuleViolation as exc:
+            place_error(form, exc.field, exc.message)
+        except DatabaseError as exc:
+            place_error(form, None, database_error_message(exc))
+        else:
+            return self.taken(t, record, result, return_url)
+        return None
+
+    def taken(self, t, record, result, return_url):
+        fresh = self.model.get_by_id(record.id)
+        if result.get("password"):
+            response = make_response(self.render(
+                "admin/account_opened.html", record=fresh, result=result, return_url=return_url))
+            # The one-time password must not linger in any cache.
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        flash(f"已{t.label}：{fresh}（当前状态：{fresh.display('status')}）", "success")
+        return redirect(self.get_url(".details_view", id=record.id, url=return_url))
 
     # --- bulk approve / reject ------------------------------------------------
     def _bulk_redirect(self, name, ids):

@@ -37,6 +37,8 @@ class AmountField(DecimalField):
             raise ValueError("请输入数字，如 37700.00") from None
         if not value.is_finite():
             raise ValueError("请输入有效的数字（不能是 NaN 或 Infinity）")
+        if value and not -12 <= value.adjusted() <= 15:
+            raise ValueError("数字超出允许范围")
         self.data = value
 
     def _value(self):
@@ -59,6 +61,13 @@ class SafeModelSelectField(ModelSelectField):
         if parse_id(pk) is None:
             return None
         return super().get_model(parse_id(pk))
+
+    def pre_validate(self, form):
+        # wtf-peewee queries a value its null filter handed back unchecked.
+        data = self.data
+        if data is not None and not hasattr(data, "_meta") and parse_id(data) is None:
+            raise ValidationError("请选择列表中的一项")
+        super().pre_validate(form)
 
 
 class MaterialUploadField(FileField):

@@ -1,10 +1,12 @@
 """Thin WTForms adapters: the rules live in rules.py; these put their
 refusals beside the fields a clerk filled in."""
 from flask import flash
+from peewee import ForeignKeyField
 from wtforms.validators import StopValidation, ValidationError
 
 import compat
 from forms.fields import MaterialUploadField
+from models import parse_id
 from program import checks, invariants
 
 
@@ -48,6 +50,12 @@ class Unique:
         value = field.data
         if value in (None, ""):
             return
+        if isinstance(self.model_field, ForeignKeyField):
+            # A related record, or what a client sent instead of one: only a
+            # real id is looked up (the select itself refuses the rest).
+            value = parse_id(getattr(value, "id", value))
+            if value is None:
+                return
         model = self.model_field.model
         query = model.select(model.id).where(self.model_field == value)
         current = compat.form_record(form)

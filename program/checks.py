@@ -100,7 +100,9 @@ def unprintable(value, allow_line_breaks):
         if ch in "\t\n\r" and allow_line_breaks:
             continue
         category = unicodedata.category(ch)
-        if category == "Cc" or (category in ("Cf", "Zl", "Zp") and not allow_line_breaks) or category == "Cs":
+        # Cn: unassigned, and the noncharacters U+FFFE/U+FFFF that no XML
+        # (an XLSX export) may carry; Cs: lone surrogates.
+        if category in ("Cc", "Cs", "Cn") or (category in ("Cf", "Zl", "Zp") and not allow_line_breaks):
             return True
     return False
 
@@ -126,7 +128,9 @@ def _decimal_bounds(record, field, value):
     if not value.is_finite():
         return f"{label}应为有限的数字，不能是 NaN 或 Infinity"
     whole = field.max_digits - field.decimal_places
-    if abs(value) >= Decimal(10) ** whole:
+    # adjusted(): the power of ten of the leading digit, without arithmetic
+    # (abs() of 1E+1000000 overflows the decimal context).
+    if value and value.adjusted() >= whole:
         return f"{label}超出允许范围：整数部分最多 {whole} 位"
     if value.as_tuple().exponent < -field.decimal_places:
         return f"{label}最多保留 {field.decimal_places} 位小数"
@@ -218,11 +222,18 @@ def other_active_admins(user):
             .exists())
 
 
+def hold_active_admins():
+    """Two administrators stepping down at once: the second waits for the
+    first, then counts again."""
+    models.hold(User.select(User.id).where(User.role == policy.ADMIN, User.is_active == True))  # noqa: E712
+
+
 def general_keeps_an_admin(user):
     """Nobody locks the office out of its own system: the last active
     administrator cannot be demoted or disabled."""
     if user.id is None or (policy.administers(user.role) and user.is_active):
         return
+    hold_active_admins()
     stored = User.get_or_none(User.id == user.id)
     if stored is None or not policy.administers(stored.role) or not stored.is_active:
         return

@@ -37,12 +37,15 @@ from program.checks import (
     general_not_negative,
     general_positive,
     general_username,
+    hold_active_admins,
     other_active_admins,
 )
 from program.rules import (
+    R1_COUNTS,
     annual_voucher_cap,
     general_voucher_within_contract,
-    r1_recommending_institution_complete,
+    r1_counts,
+    r1_mechanism_and_materials,
     r4_service_institution_qualified,
     r5_lab_reported_by_approved_institution,
     r6_lab_in_directory,
@@ -63,9 +66,10 @@ def deletable(record):
     """Raise when the program forbids deleting this record."""
     if isinstance(record, PolicySetting) and record.key in parameters.PARAMETERS:
         raise RuleViolation(None, f"政策参数“{record.key}”正在使用，不能删除；如需调整，请修改其参数值")
-    if isinstance(record, User) and policy.administers(record.role) and record.is_active \
-            and not other_active_admins(record):
-        raise RuleViolation(None, LAST_ADMIN.format(what="删除"))
+    if isinstance(record, User) and policy.administers(record.role) and record.is_active:
+        hold_active_admins()
+        if not other_active_admins(record):
+            raise RuleViolation(None, LAST_ADMIN.format(what="删除"))
 
 
 def _lab_changed(project):
@@ -76,9 +80,18 @@ def _lab_changed(project):
 
 
 def _r1_past_draft(ri):
-    # An application past draft keeps what R1 asked of it at submission.
-    if ri.status != "draft":
-        r1_recommending_institution_complete(ri)
+    """An application past draft keeps what R1 asked of it at submission:
+    its texts and materials stay, and a count it changes meets the minimum
+    in force. A count left as it was is not judged again by a minimum
+    raised since (that would freeze the record, the institution's own
+    contacts included)."""
+    if ri.status == "draft":
+        return
+    r1_mechanism_and_materials(ri)
+    stored = RecommendingInstitution.get_or_none(RecommendingInstitution.id == ri.id) if ri.id else None
+    changed = [name for name in R1_COUNTS
+               if stored is None or getattr(stored, name) != getattr(ri, name)]
+    r1_counts(ri, changed)
 
 
 def _r4_past_draft(si):

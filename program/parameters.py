@@ -58,16 +58,33 @@ def check_setting(setting: PolicySetting) -> None:
         stored = PolicySetting.select(PolicySetting.key).where(PolicySetting.id == setting.id).scalar()
         if stored is not None and stored != setting.key:
             raise RuleViolation("key", f"参数键“{stored}”不能修改；如需调整，请修改其参数值")
-    kind, value = known[2], (setting.value or "").strip()
-    if kind == "count":
-        if not value.isdigit():
-            raise RuleViolation("value", f"参数值应为不小于 0 的整数，您输入的是“{value}”")
-    elif kind == "ratio":
-        ratio = finite_decimal(value)
-        if ratio is None or not Decimal(0) < ratio <= Decimal(1):
-            raise RuleViolation("value", f"比例应为大于 0、不大于 1 的小数（如 0.30），您输入的是“{value}”")
-    elif kind == "amount_or_empty" and value:
-        amount = finite_decimal(value)
-        if amount is None or amount <= 0:
-            raise RuleViolation("value", f"上限应为正的金额（元）或留空，您输入的是“{value}”")
+    problem = CHECKS[known[2]]((setting.value or "").strip())
+    if problem:
+        raise RuleViolation("value", problem)
+
+
+def _count(value: str) -> Optional[str]:
+    if not (value.isascii() and value.isdigit() and int(value) <= MAX_COUNT):
+        return f"参数值应为 0 至 {MAX_COUNT:,} 的整数，您输入的是“{value}”"
+    return None
+
+
+def _ratio(value: str) -> Optional[str]:
+    ratio = finite_decimal(value)
+    if ratio is None or not Decimal("0.0001") <= ratio <= Decimal(1) or ratio.as_tuple().exponent < -4:
+        return f"比例应为大于 0、不大于 1 的小数（最多 4 位小数，如 0.30），您输入的是“{value}”"
+    return None
+
+
+def _amount_or_empty(value: str) -> Optional[str]:
+    if not value:
+        return None
+    amount = finite_decimal(value)
+    if amount is None or amount <= 0 or amount.adjusted() >= 12 or amount.as_tuple().exponent < -2:
+        return f"上限应为正的金额（元，最多 12 位整数、2 位小数）或留空，您输入的是“{value}”"
+    return None
+
+
+MAX_COUNT = 100_000
+CHECKS = {"count": _count, "ratio": _ratio, "amount_or_empty": _amount_or_empty}
 

@@ -46,7 +46,8 @@ def problems(password, username=None, display_name=None):
         found.append("密码不能包含用户名")
     if found:
         return found
-    result = _zxcvbn()(password[:MAX_LENGTH], user_inputs=[v for v in (username, display_name) if v])
+    # zxcvbn refuses more than 72 characters; their first 72 decide.
+    result = _zxcvbn()(password[:72], user_inputs=[v for v in (username, display_name) if v])
     if result["score"] < MIN_SCORE:
         found.append("密码太容易被猜到：" + _reason(result) + "。请加长，或混用字母、数字和符号")
     return found

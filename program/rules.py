@@ -32,18 +32,29 @@ from program.checks import (
 def r1_recommending_institution_complete(ri):
     """Served enterprises, promised events, work mechanism, safeguards and the
     two materials: what an application needs to be submitted."""
-    least_served = parameters.count("r1_min_served_enterprises")
-    served = ri.served_enterprise_count or 0
-    if served < least_served:
-        raise RuleViolation(
-            "served_enterprise_count", f"服务企业数量为 {served} 家，应不少于 {least_served} 家"
-        )
-    least_events = parameters.count("r1_min_promised_events")
-    promised = ri.promised_event_count or 0
-    if promised < least_events:
-        raise RuleViolation(
-            "promised_event_count", f"承诺组织宣传、对接活动 {promised} 次，应不少于 {least_events} 次"
-        )
+    r1_counts(ri)
+    r1_mechanism_and_materials(ri)
+
+
+# The counts R1 asks for, with the policy parameter of each minimum.
+R1_COUNTS = {"served_enterprise_count": "r1_min_served_enterprises",
+             "promised_event_count": "r1_min_promised_events"}
+
+
+def r1_counts(ri, fields=tuple(R1_COUNTS)):
+    """The counts against the minimums in force (政策参数)."""
+    if "served_enterprise_count" in fields:
+        least, served = parameters.count(R1_COUNTS["served_enterprise_count"]), ri.served_enterprise_count or 0
+        if served < least:
+            raise RuleViolation("served_enterprise_count", f"服务企业数量为 {served} 家，应不少于 {least} 家")
+    if "promised_event_count" in fields:
+        least, promised = parameters.count(R1_COUNTS["promised_event_count"]), ri.promised_event_count or 0
+        if promised < least:
+            raise RuleViolation("promised_event_count",
+                                f"承诺组织宣传、对接活动 {promised} 次，应不少于 {least} 次")
+
+
+def r1_mechanism_and_materials(ri):
     if not (ri.work_mechanism or "").strip():
         raise RuleViolation("work_mechanism", "请填写工作机制：管理机制、服务流程、可辐射的小微企业（创业团队）总体情况")
     if not (ri.safeguards or "").strip():
@@ -230,6 +241,8 @@ def r11_product_valid_on(purchase):
 def r11_purchase_within_cap(purchase):
     if purchase.amount is None:
         return
+    # Two purchases at once: the second waits for the first, then adds it.
+    models.hold(Project.select(Project.id).where(Project.id == purchase.project_id))
     project = Project.get_or_none(Project.id == purchase.project_id)
     if project is None:
         raise RuleViolation("project", "请选择项目")
@@ -271,6 +284,7 @@ def annual_voucher_cap(project):
         return
     year = (project.created_at or models.now()).year
     start, end = datetime.datetime(year, 1, 1), datetime.datetime(year + 1, 1, 1)
+    models.hold(Enterprise.select(Enterprise.id).where(Enterprise.id == project.enterprise_id))
     others = (
         Project.select(Project.voucher_amount)
         .where(Project.enterprise == project.enterprise_id,

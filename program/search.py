@@ -160,11 +160,13 @@ def _query(words):
     prefix for a single character), joined by AND."""
     parts = []
     for word in words:
-        tokens = grams(word)[:-1] if len(word) > 1 else None
+        # Lower case first: one character can lower to two ("İ" -> "i̇").
+        lowered = word.lower()
+        tokens = grams(lowered)[:-1] if len(lowered) > 1 else None
         if _postgres():
-            parts.append("(" + " <-> ".join(tokens) + ")" if tokens else f"{_hex(word.lower())}:*")
+            parts.append("(" + " <-> ".join(tokens) + ")" if tokens else f"{_hex(lowered)}:*")
         else:
-            parts.append(f'"{" ".join(tokens)}"' if tokens else f"{_hex(word.lower())}*")
+            parts.append(f'"{" ".join(tokens)}"' if tokens else f"{_hex(lowered)}*")
     return (" & " if _postgres() else " AND ").join(parts)
 
 

@@ -1,12 +1,11 @@
 """Records of every kind, valid by the program's rules, for tests to build on."""
 import datetime
 import itertools
+import tempfile
 from decimal import Decimal
 
-import tempfile
-
-from program import materials
 import models
+from program import materials
 from program.checks import CREDIT_CODE_CHARSET, credit_code_check_char
 
 _seq = itertools.count(1)

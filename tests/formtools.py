@@ -2,7 +2,7 @@
 change one field and post the rest as they were."""
 from html.parser import HTMLParser
 
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 
 
 class _FormReader(HTMLParser):

@@ -1,14 +1,84 @@
-"""Helpers for tests that need more than the session's app: a second app
-with other settings over the same database, or a database of its own."""
+"""Helpers of the tests (the fixtures are in conftest.py): the test
+password, CSRF tokens, accounts, logging in and out, a second app with other
+settings over the same database, a database of its own, query counting."""
 import contextlib
 import os
 import re
 import uuid
 
-import models
-from tests.conftest import PASSWORD, TEST_DB, csrf_token
+from werkzeug.security import generate_password_hash
 
-_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+import models
+from program import search
+
+PASSWORD = "Passw0rd-for-tests"
+TEST_DB = os.environ.get("TEST_DB", "sqlite")
+
+
+def wipe(database):
+    """Every table emptied (and on PostgreSQL its ids restarted)."""
+
+    tables = [m._meta.table_name for m in models.ALL_MODELS] + [spec.table for spec in search.SPECS.values()]
+    if TEST_DB == "postgres":
+        database.execute_sql(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+    else:
+        database.execute_sql("PRAGMA foreign_keys = OFF")
+        for table in tables:
+            database.execute_sql(f'DELETE FROM "{table}"')
+        database.execute_sql("PRAGMA foreign_keys = ON")
+
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, url="/login"):
+    page = client.get(url)
+    match = _TOKEN.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} ({page.status_code})"
+    return match.group(1) or match.group(2)
+
+
+_HASH = {}
+
+
+def make_user(username, role, institution=None, is_active=True, **extra):
+    # Hashing is deliberately slow; one hash serves every test account.
+    if PASSWORD not in _HASH:
+        _HASH[PASSWORD] = generate_password_hash(PASSWORD)
+    return models.User.create(
+        username=username, role=role, institution=institution, is_active=is_active,
+        password_hash=_HASH[PASSWORD], **extra,
+    )
+
+
+def login(client, username, password=PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+class QueryCounter:
+    def __init__(self, database):
+        self.database = database
+        self.statements = []
+
+    def __enter__(self):
+        original = self.database.execute_sql
+
+        def counting(sql, params=None, *args, **kwargs):
+            self.statements.append(sql)
+            return original(sql, params, *args, **kwargs)
+
+        self.database.execute_sql = counting
+        return self
+
+    def __exit__(self, *exc):
+        del self.database.execute_sql  # back to the class's method
+
+    @property
+    def count(self):
+        return len(self.statements)
 
 
 @contextlib.contextmanager
@@ -32,11 +102,6 @@ def other_app(database_url, upload_dir, **settings):
                 models.db.obj.close()
             models.db.initialize(previous)
             previous.connect(reuse_if_open=True)
-
-
-def log_in(client, username, password=PASSWORD):
-    token = csrf_token(client, "/login")
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 
 
 def log_out(client):
@@ -72,3 +137,9 @@ def fresh_database(tmp_path):
     finally:
         subprocess.run(["psql", server, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
                        check=True, capture_output=True)
+
+
+def version_of(table, record_id):
+    """The version a confirmation form would carry for this record now."""
+    model = {m._meta.table_name: m for m in models.ALL_MODELS}[table]
+    return model.get_by_id(record_id).version

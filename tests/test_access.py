@@ -5,7 +5,7 @@ import pytest
 
 import models
 from tests import factories
-from tests.conftest import csrf_token, make_user
+from tests.support import csrf_token, make_user
 
 PROGRAM = ("recommending_institution", "promotion_event", "service_institution",
            "performance_evaluation", "domain_center_member", "lab", "enterprise",

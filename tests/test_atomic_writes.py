@@ -7,11 +7,11 @@ import os
 
 import pytest
 
-from program import audit
 import models
+from program import audit
 from tests import factories
-from tests.conftest import csrf_token, make_user
 from tests.formtools import read_form
+from tests.support import csrf_token, log_out, login, make_user, version_of
 from tests.test_crud import payloads
 from tests.test_materials import PDF, ri_form, upload
 
@@ -133,10 +133,12 @@ def test_the_submitter_is_kept_on_the_record_and_may_not_approve(client, as_role
     clerk = as_role("clerk")
     me = models.User.select().order_by(models.User.id.desc()).get()
     token = csrf_token(clerk, "/admin/")
-    assert clerk.post("/admin/lab/submit/", data={"id": lab.id, "opinion": "", "csrf_token": token}).status_code == 302
+    assert clerk.post("/admin/lab/submit/", data={"id": lab.id, "opinion": "", "version": lab.version,
+                                                  "csrf_token": token}).status_code == 302
     stored = models.Lab.get_by_id(lab.id)
     assert stored.submitted_by_id == me.id and stored.submitted_at is not None
-    refused = clerk.post("/admin/lab/approve/", data={"id": lab.id, "opinion": "同意", "csrf_token": token})
+    refused = clerk.post("/admin/lab/approve/", data={"id": lab.id, "opinion": "同意", "csrf_token": token,
+                                                      "version": version_of("lab", lab.id)})
     assert "不能审核自己提交的申请" in refused.get_data(as_text=True)
     assert models.Lab.get_by_id(lab.id).status == "submitted"
 
@@ -144,21 +146,21 @@ def test_the_submitter_is_kept_on_the_record_and_may_not_approve(client, as_role
 def test_a_record_submitted_outside_the_screens_keeps_its_submitter_out_of_the_approval(client):
     """Imported or created on the command line: no audit row says who
     submitted, the record itself does."""
-    from tests.support import log_in
 
     submitter = make_user("importer", "clerk")
     make_user("reviewer_clerk", "clerk")
     reporter = factories.service_institution()
     lab = factories.lab(reporter, status="submitted", submitted_by=submitter)
     assert not models.AuditLog.select().where(models.AuditLog.action == "submit").exists()
-    log_in(client, "importer")
+    login(client, "importer")
     token = csrf_token(client, "/admin/")
-    refused = client.post("/admin/lab/approve/", data={"id": lab.id, "opinion": "同意", "csrf_token": token})
+    refused = client.post("/admin/lab/approve/", data={"id": lab.id, "opinion": "同意", "csrf_token": token,
+                                                       "version": lab.version})
     assert "不能审核自己提交的申请" in refused.get_data(as_text=True)
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
-    log_in(client, "reviewer_clerk")
+    log_out(client)
+    login(client, "reviewer_clerk")
     token = csrf_token(client, "/admin/")
-    assert client.post("/admin/lab/approve/", data={"id": lab.id, "opinion": "同意",
+    assert client.post("/admin/lab/approve/", data={"id": lab.id, "opinion": "同意", "version": lab.version,
                                                     "csrf_token": token}).status_code == 302
     assert models.Lab.get_by_id(lab.id).status == "approved"
 

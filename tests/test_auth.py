@@ -3,8 +3,8 @@ import os
 import re
 
 import models
+from tests.support import PASSWORD, csrf_token, login, make_user
 from web.throttle import LoginThrottle
-from tests.conftest import PASSWORD, csrf_token, login, make_user
 
 
 def test_login_page_is_chinese_with_the_named_fields(client):

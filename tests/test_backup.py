@@ -3,8 +3,7 @@ uploaded materials with it, restored into an empty database with every
 table's rows, and a full database left alone unless --force."""
 import models
 from tests import factories
-from tests.conftest import PASSWORD
-from tests.support import fresh_database, log_in, other_app
+from tests.support import PASSWORD, fresh_database, login, other_app
 from tests.test_materials import PDF, ri_form, upload
 
 TABLES = [m._meta.table_name for m in models.ALL_MODELS]
@@ -39,7 +38,7 @@ def test_backup_and_restore_round_trip(app, client, as_role, tmp_path):
 
         # The restored office works, its materials included.
         browser = restored.test_client()
-        assert log_in(browser, clerk, PASSWORD).status_code == 302
+        assert login(browser, clerk, PASSWORD).status_code == 302
         ri = w["recommending_institution"].id
         download = browser.get(f"/admin/recommending_institution/material/application_form/?id={ri}")
         assert download.status_code == 200 and download.data == PDF

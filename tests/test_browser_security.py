@@ -5,7 +5,7 @@ the enterprise lookup — still work."""
 import models
 from tests import factories
 from tests.browser import browser, live_server, needs_browser, page  # noqa: F401 - fixtures
-from tests.conftest import PASSWORD, make_user
+from tests.support import PASSWORD, make_user
 
 pytestmark = needs_browser
 

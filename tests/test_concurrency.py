@@ -22,8 +22,7 @@ from peewee import OperationalError
 import models
 from program import workflow
 from tests import factories
-from tests.conftest import PASSWORD, TEST_DB, csrf_token, make_user
-from tests.support import log_in, other_app
+from tests.support import PASSWORD, TEST_DB, csrf_token, login, make_user, other_app
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -39,7 +38,7 @@ def _start_worker(database_url, upload_dir):
 
 def _approve_at_once(username, record_id, barrier):
     client = _WORKER["app"].test_client()
-    log_in(client, username)
+    login(client, username)
     page = client.get(f"/admin/lab/approve/?id={record_id}").get_data(as_text=True)
     version = re.search(r'name="version"[^>]*value="(\d+)"', page).group(1)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)

@@ -7,7 +7,7 @@ import pytest
 
 import models
 from tests import factories
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 
 
 def post_form(client, url, data):

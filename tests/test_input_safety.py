@@ -9,11 +9,10 @@ import pytest
 from peewee import DataError
 
 import models
-from program import checks
-from program import parameters
+from program import checks, parameters
 from tests import factories
-from tests.conftest import TEST_DB, csrf_token, make_user
 from tests.formtools import field_errors, resubmit
+from tests.support import TEST_DB, csrf_token, log_out, make_user
 
 
 def post(client, url, data):
@@ -28,7 +27,7 @@ def enterprise_form(**changes):
 
 
 @pytest.mark.parametrize("amount", ("1e26", "Infinity", "-Infinity", "NaN", "sNaN", "1000000000000",
-                                    "12.345", "1e999999"))
+                                    "12.345", "1e999999", "1E+1000000", "1E-1000000"))
 def test_money_out_of_its_column_is_refused_beside_the_field(client, as_role, amount):
     as_role("clerk")
     response = post(client, "/admin/enterprise/new/", enterprise_form(annual_revenue=amount))
@@ -148,7 +147,7 @@ def test_opening_an_account_for_an_institution_that_has_one_is_refused(client, a
     make_user("linked", "institution", institution=ri)  # linked by hand before opening
     as_role("clerk")
     response = post(client, f"/admin/recommending_institution/open_account/?id={ri.id}",
-                    {"id": ri.id, "username": "new_account"})
+                    {"id": ri.id, "username": "new_account", "version": ri.version})
     assert response.status_code == 200
     assert any("已有系统账号“linked”" in e for e in field_errors(response)), field_errors(response)
     assert models.RecommendingInstitution.get_by_id(ri.id).status == "approved"
@@ -200,3 +199,55 @@ def test_the_last_active_administrator_stays(client, as_role, change):
     make_user("second_admin", "admin")
     assert resubmit(client, f"/admin/user/edit/?id={me.id}", **change).status_code == 302
 
+
+
+def test_a_one_character_search_that_lowers_to_two_is_answered(client, as_role):
+    w = factories.world()
+    as_role("clerk")
+    for path in ("/admin/project/", "/admin/enterprise/", "/admin/project/export/csv/"):
+        response = client.get(path, query_string={"search": "İ"})
+        assert response.status_code == 200, path
+        response.get_data()
+    lookup = client.get("/admin/project/ajax/lookup/", query_string={"name": "enterprise", "query": "İ"})
+    assert lookup.status_code == 200
+    assert w["enterprise"]
+
+
+@pytest.mark.parametrize("key, value", (("r1_min_served_enterprises", "²"), ("r1_min_served_enterprises", "9999999"),
+                                        ("r11_purchase_cap_ratio", "1E-999999"), ("r11_purchase_cap_ratio", "0.00001"),
+                                        ("annual_voucher_cap_per_enterprise", "1E+20"),
+                                        ("annual_voucher_cap_per_enterprise", "0.001")))
+def test_policy_values_that_would_break_the_rules_later_are_refused(client, as_role, key, value):
+    parameters.ensure_defaults()
+    setting = models.PolicySetting.get(models.PolicySetting.key == key)
+    as_role("admin")
+    response = resubmit(client, f"/admin/policy_setting/edit/?id={setting.id}", value=value)
+    assert response.status_code == 200 and field_errors(response), value
+    assert models.PolicySetting.get_by_id(setting.id).value == setting.value
+
+
+def test_a_raised_minimum_does_not_freeze_records_submitted_under_the_old_one(client, as_role):
+    """R1's counts are judged again only when they change: an institution
+    keeps editing its contacts, the office keeps training it."""
+    parameters.ensure_defaults()
+    ri = factories.recommending_institution(status="account_opened", served_enterprise_count=40)
+    models.PolicySetting.update(value="1000").where(
+        models.PolicySetting.key == "r1_min_served_enterprises").execute()
+    as_role("institution", institution=ri)
+    url = f"/admin/recommending_institution/edit/?id={ri.id}"
+    assert resubmit(client, url, contact_phone="13700137000").status_code == 302
+    assert models.RecommendingInstitution.get_by_id(ri.id).contact_phone == "13700137000"
+    as_role("clerk")
+    office = f"/admin/recommending_institution/edit/?id={ri.id}"
+    lowered = resubmit(client, office, served_enterprise_count="35")
+    assert any("应不少于 1000 家" in e for e in field_errors(lowered)), field_errors(lowered)
+
+
+def test_noncharacters_are_refused_and_a_login_name_with_them_is_not_recorded(client, as_role):
+    as_role("clerk")
+    response = post(client, "/admin/enterprise/new/", enterprise_form(name="北京\uffff科技"))
+    assert any("不可见字符" in e for e in field_errors(response)), field_errors(response)
+    log_out(client)
+    token = csrf_token(client)
+    client.post("/login", data={"username": "ab\uffffcd", "password": "x", "csrf_token": token})
+    assert not models.AuditLog.select().where(models.AuditLog.username.contains("\uffff")).exists()

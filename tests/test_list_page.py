@@ -10,7 +10,7 @@ import weakref
 
 import models
 from tests import factories
-from tests.conftest import login, make_user
+from tests.support import login, make_user
 
 
 def other_client(app, role, institution=None):

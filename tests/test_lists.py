@@ -111,7 +111,7 @@ def test_the_index_follows_inserts_edits_and_deletes(client, as_role):
     resubmit(client, f"/admin/project/edit/?id={created.id}", title="冷链物流湿度检测项目")
     assert listed_ids(client, "project", "温控") == set()
     assert listed_ids(client, "project", "湿度") == {created.id}
-    from tests.conftest import csrf_token
+    from tests.support import csrf_token
 
     token = csrf_token(client, "/admin/project/")
     client.post("/admin/project/delete/", data={"id": created.id, "csrf_token": token})

@@ -9,8 +9,7 @@ import pytest
 
 import models
 from config import Config
-from tests.conftest import PASSWORD, csrf_token, make_user
-from tests.support import log_in, log_out, other_app
+from tests.support import PASSWORD, csrf_token, log_out, login, make_user, other_app
 from web.throttle import LoginThrottle
 
 
@@ -29,22 +28,22 @@ def test_an_office_behind_one_address_logs_in_every_morning(client, default_limi
     for n in range(30):
         make_user(f"clerk{n:02d}", "clerk")
     for n in range(30):
-        assert log_in(client, f"clerk{n:02d}").status_code == 302, n
+        assert login(client, f"clerk{n:02d}").status_code == 302, n
         log_out(client)
     # A few typos along the way do not lock anybody else out.
     for n in range(3):
-        log_in(client, f"clerk{n:02d}", "typo-typo")
-    assert log_in(client, "clerk29").status_code == 302
+        login(client, f"clerk{n:02d}", "typo-typo")
+    assert login(client, "clerk29").status_code == 302
 
 
 def test_five_failures_lock_the_account_even_for_the_right_password(client, default_limits):
     make_user("zhangwei", "clerk")
     make_user("lina", "clerk")
     for _ in range(4):
-        assert "用户名或密码错误" in log_in(client, "zhangwei", "guess-guess").get_data(as_text=True)
-    fifth = log_in(client, "zhangwei", "guess-guess").get_data(as_text=True)
+        assert "用户名或密码错误" in login(client, "zhangwei", "guess-guess").get_data(as_text=True)
+    fifth = login(client, "zhangwei", "guess-guess").get_data(as_text=True)
     assert "已被暂时锁定" in fifth
-    refused = log_in(client, "zhangwei")
+    refused = login(client, "zhangwei")
     text = refused.get_data(as_text=True)
     assert refused.status_code == 200 and "已被暂时锁定" in text
     until = re.search(r"请于 (\d\d:\d\d) 后再试", text).group(1)
@@ -52,32 +51,32 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client, defa
     assert until in {f"{expected:%H:%M}", f"{expected - datetime.timedelta(minutes=1):%H:%M}"}
     assert client.get("/admin/").status_code == 302
     # Another account from the same address is not affected.
-    assert log_in(client, "lina").status_code == 302
+    assert login(client, "lina").status_code == 302
     assert models.AuditLog.select().where(models.AuditLog.action == "login_locked").count() == 1
 
 
 def test_an_unknown_name_locks_the_same_way(client, default_limits):
     """A lock says nothing about which names exist."""
     for _ in range(5):
-        log_in(client, "no-such-user", "guess-guess")
-    assert "已被暂时锁定" in log_in(client, "no-such-user", "guess-guess").get_data(as_text=True)
+        login(client, "no-such-user", "guess-guess")
+    assert "已被暂时锁定" in login(client, "no-such-user", "guess-guess").get_data(as_text=True)
 
 
 def test_a_success_starts_the_count_afresh(client, default_limits):
     make_user("zhangwei", "clerk")
     for _ in range(4):
-        log_in(client, "zhangwei", "guess-guess")
-    assert log_in(client, "zhangwei").status_code == 302
+        login(client, "zhangwei", "guess-guess")
+    assert login(client, "zhangwei").status_code == 302
     log_out(client)
     for _ in range(4):
-        log_in(client, "zhangwei", "guess-guess")
-    assert log_in(client, "zhangwei").status_code == 302
+        login(client, "zhangwei", "guess-guess")
+    assert login(client, "zhangwei").status_code == 302
 
 
 def test_an_administrator_lifts_a_lock_and_a_clerk_cannot(client, as_role, default_limits):
     victim = make_user("zhangwei", "clerk")
     for _ in range(5):
-        log_in(client, "zhangwei", "guess-guess")
+        login(client, "zhangwei", "guess-guess")
     as_role("clerk")
     token = csrf_token(client, "/admin/")
     assert client.post(f"/admin/user/unlock/?id={victim.id}", data={"csrf_token": token}).status_code == 403
@@ -94,7 +93,7 @@ def test_an_administrator_lifts_a_lock_and_a_clerk_cannot(client, as_role, defau
     assert models.AuditLog.select().where(models.AuditLog.action == "unlock_login",
                                           models.AuditLog.object_id == victim.id).exists()
     log_out(client)
-    assert log_in(client, "zhangwei").status_code == 302
+    assert login(client, "zhangwei").status_code == 302
 
 
 def test_the_address_ceiling_counts_failures_only(client, app, monkeypatch):
@@ -102,11 +101,11 @@ def test_the_address_ceiling_counts_failures_only(client, app, monkeypatch):
     monkeypatch.setitem(app.extensions, "login_throttle", LoginThrottle({
         **app.config, "LOGIN_ADDRESS_FAILURES": "3 per 15 minutes"}))
     for _ in range(10):  # successes are not counted
-        assert log_in(client, "zhangwei").status_code == 302
+        assert login(client, "zhangwei").status_code == 302
         log_out(client)
     for n in range(3):
-        log_in(client, f"guess{n}", "guess-guess")
-    blocked = log_in(client, "zhangwei")
+        login(client, f"guess{n}", "guess-guess")
+    blocked = login(client, "zhangwei")
     assert blocked.status_code == 429 and "此网络地址登录失败次数过多" in blocked.get_data(as_text=True)
 
 
@@ -143,7 +142,7 @@ def test_a_wrong_current_password_is_throttled_too(client, as_role, default_limi
     assert "已被暂时锁定" in locked
     assert models.AuditLog.select().where(models.AuditLog.action == "change_password_failed").count() == 5
     log_out(client)
-    assert "已被暂时锁定" in log_in(client, username).get_data(as_text=True)
+    assert "已被暂时锁定" in login(client, username).get_data(as_text=True)
 
 
 def _fail_logins(database_url, upload_dir, storage, username, times):
@@ -180,6 +179,6 @@ def test_workers_share_the_counts_through_redis(database_url, upload_dir):
         # ...and two here: the fifth locks the account for both.
         client = app.test_client()
         for _ in range(2):
-            log_in(client, "zhangwei", "guess-guess")
-        assert "已被暂时锁定" in log_in(client, "zhangwei").get_data(as_text=True)
+            login(client, "zhangwei", "guess-guess")
+        assert "已被暂时锁定" in login(client, "zhangwei").get_data(as_text=True)
         app.extensions["login_throttle"].reset()

@@ -6,8 +6,8 @@ import zipfile
 
 import models
 from tests import factories
-from tests.conftest import csrf_token
 from tests.formtools import read_form
+from tests.support import csrf_token, log_out
 from tests.test_crud import payloads
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -116,7 +116,7 @@ def test_downloads_follow_the_record_permissions(client, as_role):
     upload(client, "recommending_institution", ri.id, "application_form", PDF, "a.pdf", ri_form(w))
     upload(client, "recommending_institution", other.id, "application_form", PDF, "b.pdf",
            dict(ri_form(w), name=other.name, credit_code=other.credit_code))
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
+    log_out(client)
 
     url = f"/admin/recommending_institution/material/application_form/?id={ri.id}"
     anonymous = client.get(url)

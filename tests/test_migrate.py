@@ -12,8 +12,14 @@ import pytest
 
 import migrations
 import models
-from tests.conftest import PASSWORD, make_user
-from tests.support import is_postgres, log_in, other_app, postgres_server_url
+from tests.support import (
+    PASSWORD,
+    is_postgres,
+    login,
+    make_user,
+    other_app,
+    postgres_server_url,
+)
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 V0_TABLES = ("user", "stored_file", "recommending_institution", "promotion_event", "service_institution",
@@ -107,7 +113,7 @@ def test_migrate_brings_an_older_database_up_to_date_with_every_row(v0_database,
         # And the back office works on it.
         make_user("after_migrate", "clerk")
         client = app.test_client()
-        assert log_in(client, "after_migrate", PASSWORD).status_code == 302
+        assert login(client, "after_migrate", PASSWORD).status_code == 302
         assert client.get("/admin/project/").status_code == 200
         assert client.get("/admin/project/", query_string={"search": "检测"}).status_code == 200
 

@@ -7,7 +7,7 @@ import pytest
 
 import models
 from tests import factories
-from tests.conftest import TEST_DB
+from tests.support import TEST_DB
 
 CANONICAL = {
     "enterprise": {"name", "kind", "credit_code", "district", "employee_count", "annual_revenue",

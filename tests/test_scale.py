@@ -43,7 +43,7 @@ def test_seed_scale_is_deterministic_for_a_seed(app):
     runner = app.test_cli_runner()
     runner.invoke(args=["seed-scale", "--projects", "500", "--seed", "3"])
     first = table_digest()
-    from tests.conftest import _wipe
+    from tests.support import wipe as _wipe
 
     _wipe(models.db.obj)
     runner.invoke(args=["seed-scale", "--projects", "500", "--seed", "3"])

@@ -9,7 +9,7 @@ import pytest
 
 import models
 from tests import factories
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 
 TABLES = ("recommending_institution", "promotion_event", "service_institution", "performance_evaluation",
           "domain_center_member", "lab", "enterprise", "new_tech_product", "project", "project_purchase",
@@ -189,7 +189,7 @@ def test_list_pages_have_no_n_plus_one(client, as_role, count_queries, table):
         factories.promotion_event(ri)
         factories.member(center)
         factories.evaluation(si, year=2000 + n)
-    from tests.conftest import make_user
+    from tests.support import make_user
 
     for n in range(25):
         make_user(f"inst{n}", "institution", institution=factories.recommending_institution())

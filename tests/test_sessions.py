@@ -6,13 +6,19 @@ import itsdangerous.timed
 import pytest
 
 import models
-from tests.conftest import PASSWORD, csrf_token, make_user
-from tests.support import log_in, log_out, session_cookie
+from tests.support import (
+    PASSWORD,
+    csrf_token,
+    log_out,
+    login,
+    make_user,
+    session_cookie,
+)
 
 
 def test_logging_out_invalidates_a_copied_cookie(app, client):
     make_user("zhangwei", "clerk")
-    log_in(client, "zhangwei")
+    login(client, "zhangwei")
     copied = session_cookie(client)
     assert client.get("/admin/").status_code == 200
     log_out(client)
@@ -25,8 +31,8 @@ def test_logging_out_invalidates_a_copied_cookie(app, client):
 def test_a_password_change_ends_the_other_sessions_only(app, client):
     make_user("zhangwei", "clerk")
     other = app.test_client()
-    log_in(client, "zhangwei")
-    log_in(other, "zhangwei")
+    login(client, "zhangwei")
+    login(other, "zhangwei")
     assert other.get("/admin/").status_code == 200
     token = csrf_token(client, "/change-password")
     done = client.post("/change-password", data={
@@ -43,7 +49,7 @@ def test_an_administrators_reset_ends_the_users_sessions(app, client, as_role, c
 
     victim = make_user("zhangwei", "clerk")
     theirs = app.test_client()
-    log_in(theirs, "zhangwei")
+    login(theirs, "zhangwei")
     assert theirs.get("/admin/").status_code == 200
     as_role("admin")
     values = {"password": {"password": "Qiuyue-lantern-58"}, "disable": {"is_active": None},
@@ -57,7 +63,7 @@ def test_a_session_lapses_after_the_idle_time_and_each_request_renews_it(app, cl
     make_user("zhangwei", "clerk")
     clock = {"now": 1_800_000_000.0}
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: clock["now"])
-    log_in(client, "zhangwei")
+    login(client, "zhangwei")
     idle = app.config["SESSION_IDLE_MINUTES"] * 60
     assert idle == 8 * 3600
     for _ in range(3):  # a working day and more, a request every seven hours

@@ -10,13 +10,11 @@ import stat
 import openpyxl
 import pytest
 
-from program import materials
 import models
-from program import passwords
+from program import materials, passwords
 from tests import factories
-from tests.conftest import PASSWORD, csrf_token, make_user
 from tests.formtools import field_errors, read_form, resubmit
-from tests.support import log_in, log_out
+from tests.support import PASSWORD, csrf_token, log_out, login, make_user
 from tests.test_materials import PDF, ri_form, upload
 
 PLANTED = "=cmd|' /C calc'!A0"
@@ -104,13 +102,13 @@ def test_the_policy_accepts_a_decent_password_and_generates_plain_ones():
 @pytest.mark.parametrize("weak", ("12345678", "password", "        ", "zhangwei99"))
 def test_change_password_applies_the_policy(client, weak):
     make_user("zhangwei", "clerk")
-    log_in(client, "zhangwei")
+    login(client, "zhangwei")
     token = csrf_token(client, "/change-password")
     response = client.post("/change-password", data={
         "current_password": PASSWORD, "new_password": weak, "new_password_confirm": weak, "csrf_token": token})
     assert response.status_code == 200 and 'class="invalid-feedback">密码' in response.get_data(as_text=True)
     log_out(client)
-    assert log_in(client, "zhangwei").status_code == 302  # the old password still works
+    assert login(client, "zhangwei").status_code == 302  # the old password still works
 
 
 def test_the_account_screen_applies_the_policy(client, as_role):
@@ -137,7 +135,7 @@ def test_an_opened_account_gets_a_first_password_the_policy_accepts(client, as_r
     ri = factories.recommending_institution(status="approved")
     as_role("clerk")
     response = client.post(f"/admin/recommending_institution/open_account/?id={ri.id}", data={
-        "id": ri.id, "username": "haidian_fhq", "csrf_token": csrf_token(client, "/admin/")})
+        "id": ri.id, "username": "haidian_fhq", "version": ri.version, "csrf_token": csrf_token(client, "/admin/")})
     password = re.search(r'id="one-time-password"[^>]*>([^<]+)<', response.get_data(as_text=True)).group(1)
     assert passwords.problems(password, "haidian_fhq") == []
 

@@ -10,8 +10,8 @@ import pytest
 import models
 from program import workflow
 from tests import factories
-from tests.conftest import TEST_DB, csrf_token, make_user
 from tests.formtools import field_errors, resubmit
+from tests.support import TEST_DB, csrf_token, log_out, make_user, version_of
 
 # Written out from the issue and DOMAIN.md §2, not read from workflow.py.
 EXPECTED = {
@@ -74,7 +74,8 @@ def record_in(table, state):
 
 
 def take(client, table, name, record, opinion="同意", **fields):
-    data = {"id": record.id, "opinion": opinion, "csrf_token": csrf_token(client, "/admin/")}
+    data = {"id": record.id, "version": version_of(table, record.id), "opinion": opinion,
+            "csrf_token": csrf_token(client, "/admin/")}
     data.update(fields)
     return client.post(f"/admin/{table}/{name}/", data=data)
 
@@ -169,7 +170,7 @@ def test_the_submitter_may_not_approve(client, as_role):
     response = take(client, "lab", "approve", lab)
     assert any("不能审核自己提交的申请" in e for e in field_errors(response))
     assert status_of("lab", lab) == "submitted"
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
+    log_out(client)
     as_role("clerk")
     take(client, "lab", "approve", lab)
     assert status_of("lab", lab) == "approved"
@@ -179,7 +180,7 @@ def test_only_the_commission_approves_recommending_institutions(client, as_role)
     ri = record_in("recommending_institution", "submitted")
     as_role("clerk")
     assert take(client, "recommending_institution", "approve", ri).status_code == 403
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
+    log_out(client)
     as_role("reviewer")
     take(client, "recommending_institution", "approve", ri, opinion="市科委审核通过")
     row = models.RecommendingInstitution.get_by_id(ri.id)
@@ -277,7 +278,7 @@ def test_lists_and_details_show_the_transitions_the_user_may_take(client, as_rol
     assert f"/admin/lab/approve/?id={approved.id}" not in page.replace("&amp;", "&")
     details = client.get(f"/admin/lab/details/?id={submitted.id}").get_data(as_text=True)
     assert "审核通过" in details and "驳回" in details
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
+    log_out(client)
     as_role("reviewer")
     page = client.get("/admin/lab/").get_data(as_text=True)
     assert "/admin/lab/approve/" not in page
@@ -311,7 +312,7 @@ def test_bulk_reject_needs_the_opinion_and_the_role(client, as_role):
     token = csrf_token(client, "/admin/lab/")
     client.post("/admin/lab/bulk/reject/", data={"ids": str(a.id), "opinion": "", "csrf_token": token})
     assert status_of("lab", a) == "submitted"
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
+    log_out(client)
     as_role("reviewer")
     token = csrf_token(client, "/admin/")
     assert client.post("/admin/lab/bulk/reject/", data={"ids": str(a.id), "opinion": "x",
@@ -420,7 +421,7 @@ def test_account_opening_end_to_end(client, as_role, app):
     again = take(client, "recommending_institution", "open_account", ri)
     assert any("不能开通系统账号" in e for e in field_errors(again))
     assert models.User.select().where(models.User.institution == ri.id).count() == 1
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
+    log_out(client)
 
     # First login goes to the forced password change before anything else.
     token = csrf_token(client)
@@ -443,7 +444,7 @@ def test_account_opening_end_to_end(client, as_role, app):
     assert done.status_code == 302
     assert client.get("/admin/recommending_institution/").status_code == 200
     assert not models.User.get_by_id(account.id).must_change_password
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
+    log_out(client)
 
     token = csrf_token(client)
     old = client.post("/login", data={"username": "haidian_fhq", "password": password, "csrf_token": token})
@@ -455,13 +456,13 @@ def test_account_opening_end_to_end(client, as_role, app):
     url = f"/admin/recommending_institution/edit/?id={ri.id}"
     resubmit(client, url, introduction="服务海淀小微企业", service_features="政策辅导、需求对接")
     assert models.RecommendingInstitution.get_by_id(ri.id).status == "profile_completed"
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
+    log_out(client)
 
     # Admin disables the account; it can no longer log in.
     as_role("admin")
     resubmit(client, f"/admin/user/edit/?id={account.id}", is_active=None)
     assert not models.User.get_by_id(account.id).is_active
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
+    log_out(client)
     token = csrf_token(client)
     refused = client.post("/login", data={"username": "haidian_fhq", "password": "New-pass-2026", "csrf_token": token})
     assert "用户名或密码错误" in refused.get_data(as_text=True)

@@ -117,6 +117,7 @@ def _attempt(form, limiter):
     username = form.username.data.strip()
     until = limiter.locked_until(username)
     if until is not None:
+        limiter.refused_while_locked(request.remote_addr)
         audit.record(None, "login_refused", "user", None, username=username, extra={"reason": "locked"})
         flash(locked_message(until), "error")
         return render_template("login.html", form=form)
@@ -144,8 +145,8 @@ def _attempt(form, limiter):
 
 
 def locked_message(until):
-    return (f"该账号因连续登录失败已被暂时锁定，请于 {until:%H:%M} 后再试，"
-            "或请系统管理员解除锁定。")
+    when = f"请于 {until:%H:%M} 后再试" if until else "请稍后再试"
+    return f"该账号因连续登录失败已被暂时锁定，{when}，或请系统管理员解除锁定。"
 
 
 # Where a user who must change the password may still go.

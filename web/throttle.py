@@ -13,10 +13,31 @@ Flask-Limiter): memory:// for one process, redis://… to share them between
 workers.
 """
 import datetime
+import functools
+import logging
 import time
 
 from flask import current_app
 from limits import RateLimitItemPerMinute, parse, storage, strategies
+
+
+log = logging.getLogger(__name__)
+
+
+def tolerant(fallback):
+    """A count store that does not answer (Redis down) must not lock the
+    office out: the login goes on as if nothing were counted, and the log
+    says so (`check-deploy` also tries the store)."""
+    def wrap(method):
+        @functools.wraps(method)
+        def guarded(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except Exception:  # the store's own errors: redis, network
+                log.exception("login throttle store unavailable")
+                return fallback
+        return guarded
+    return wrap
 
 
 class LoginThrottle:
@@ -35,6 +56,7 @@ class LoginThrottle:
         return (username or "").strip().lower()[:60]
 
     # --- questions --------------------------------------------------------
+    @tolerant(None)
     def locked_until(self, username):
         """When the account's lock ends, or None when it is not locked."""
         key = self._account(username)
@@ -43,6 +65,7 @@ class LoginThrottle:
         reset = self.fixed.get_window_stats(self.lock, "login-lock", key).reset_time
         return datetime.datetime.fromtimestamp(reset).replace(microsecond=0)
 
+    @tolerant(0)
     def address_blocked_for(self, address):
         """Seconds until this address may try again, or 0."""
         if self.window.test(self.address_failures, "login-address", address or "-"):
@@ -51,6 +74,14 @@ class LoginThrottle:
         return max(1, int(reset - time.time()))
 
     # --- events -----------------------------------------------------------
+    @tolerant(False)
+    def refused_while_locked(self, address):
+        """A try on a locked account counts toward its address's ceiling:
+        keeping accounts locked costs the same as guessing."""
+        self.window.hit(self.address_failures, "login-address", address or "-")
+        return False
+
+    @tolerant(False)
     def failed(self, username, address):
         """Count a failure; True when it has just locked the account."""
         key = self._account(username)
@@ -64,18 +95,28 @@ class LoginThrottle:
         self.window.clear(self.account_failures, "login-account", key)
         return True
 
+    @tolerant(None)
     def succeeded(self, username):
         self.window.clear(self.account_failures, "login-account", self._account(username))
 
+    @tolerant(False)
     def lift(self, username):
         """An administrator ends the lock (and the failures before it)."""
         key = self._account(username)
         self.fixed.clear(self.lock, "login-lock", key)
         self.window.clear(self.account_failures, "login-account", key)
+        return True
 
     def reset(self):
         """Forget every count (tests)."""
         self.storage.reset()
+
+    def reachable(self):
+        """Does the count store answer? (`check-deploy`)"""
+        try:
+            return bool(self.storage.check())
+        except Exception:
+            return False
 
 
 def current():

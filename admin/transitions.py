@@ -91,7 +91,9 @@ class TransitionsMixin:
     def take(self, t, record, form, return_url):
         """Take the confirmed transition: its result page, or None with the
         refusal placed on the form."""
-        version = parse_id(form.version.data)
+        # From the request itself: a form field absent from it would take
+        # the record's current version (WTForms' object data).
+        version = parse_id(request.form.get("version"))
         if version is None:
             # Like an edit, a confirmation says which version it was opened
             # at; one that does not is never waved through.
@@ -173,6 +175,8 @@ class TransitionsMixin:
         """One record of a bulk action: (record, done, what happened). A
         record's refusal, or the database's, never stops the others."""
         version = parse_id(request.form.get(f"version_{record.id}"))
+        if version is None:
+            return (str(record), False, "页面已过期（缺少版本信息），未办理，请重新打开后再办理")
         try:
             workflow.perform(t, record.id, current_user._get_current_object(), opinion=opinion,
                              expected_version=version)

@@ -1,6 +1,8 @@
 """Backups an office can restore: a copy taken while the app runs, the
 uploaded materials with it, restored into an empty database with every
 table's rows, and a full database left alone unless --force."""
+import os
+
 import models
 from tests import factories
 from tests.support import PASSWORD, fresh_database, login, other_app
@@ -49,3 +51,80 @@ def test_backup_and_restore_round_trip(app, client, as_role, tmp_path):
         forced = runner.invoke(args=["restore", str(archive), "--force"])
         assert forced.exit_code == 0, forced.output
         assert snapshot(models.db.obj) == original
+
+
+def _archive(path, members):
+    """A hand-made archive: {name: bytes}."""
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+
+def test_a_backup_taken_while_clerks_write_restores_exactly(app, tmp_path):
+    import threading
+
+    factories.world()
+    stop = threading.Event()
+
+    def busy():
+        while not stop.is_set():
+            models.AuditLog.create(action="export", model="project")
+
+    writer = threading.Thread(target=busy)
+    writer.start()
+    try:
+        archives = []
+        for n in range(3):
+            archive = tmp_path / f"busy-{n}.tar.gz"
+            assert app.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
+            archives.append(archive)
+    finally:
+        stop.set()
+        writer.join()
+    for n, archive in enumerate(archives):
+        with fresh_database(tmp_path) as url, other_app(url, str(tmp_path / f"up-{n}")) as restored:
+            result = restored.test_cli_runner().invoke(args=["restore", str(archive)])
+            assert result.exit_code == 0, result.output
+
+
+def test_a_backup_is_owner_only_and_never_overwrites(app, tmp_path):
+    archive = tmp_path / "office.tar.gz"
+    assert app.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
+    assert os.stat(archive).st_mode & 0o077 == 0
+    before = archive.read_bytes()
+    again = app.test_cli_runner().invoke(args=["backup", str(archive)])
+    assert again.exit_code != 0 and "已存在" in again.output
+    assert archive.read_bytes() == before
+
+
+def test_restore_refuses_an_archive_that_is_not_whole_or_not_safe(app, tmp_path, upload_dir):
+    good = tmp_path / "good.tar.gz"
+    factories.world()
+    os.makedirs(os.path.join(upload_dir, "ab"), exist_ok=True)
+    with open(os.path.join(upload_dir, "ab", "abcdef.pdf"), "wb") as fh:
+        fh.write(PDF)
+    assert app.test_cli_runner().invoke(args=["backup", str(good)]).exit_code == 0
+    import tarfile
+
+    with tarfile.open(good) as archive:
+        manifest = archive.extractfile("manifest.json").read()
+        dump = next(m for m in archive.getnames() if m.startswith("database."))
+        dump_bytes = archive.extractfile(dump).read()
+    cases = {
+        "no-uploads.tar.gz": ({"manifest.json": manifest, dump: dump_bytes}, "申请材料"),
+        "no-database.tar.gz": ({"manifest.json": manifest}, "缺少数据库文件"),
+        "no-manifest.tar.gz": ({dump: dump_bytes}, "缺少 manifest.json"),
+        "escape.tar.gz": ({"manifest.json": manifest, dump: dump_bytes, "../../escaped.txt": b"x"}, "不安全"),
+    }
+    for name, (members, message) in cases.items():
+        _archive(tmp_path / name, members)
+        with fresh_database(tmp_path) as url, other_app(url, str(tmp_path / f"up-{name}")) as restored:
+            result = restored.test_cli_runner().invoke(args=["restore", str(tmp_path / name), "--force"])
+            assert result.exit_code != 0 and message in result.output, (name, result.output)
+            assert "Traceback" not in result.output
+    assert not (tmp_path.parent / "escaped.txt").exists()

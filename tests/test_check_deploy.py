@@ -32,3 +32,16 @@ def test_a_careful_install_passes(tmp_path, monkeypatch):
         # Several workers on SQLite, or each counting logins alone, are risks again.
         several = app.test_cli_runner().invoke(args=["check-deploy", "--workers", "3"])
         assert several.exit_code == 1 and "发现 2 项部署风险" in several.output
+
+
+def test_a_short_secret_and_a_worker_count_that_is_not_a_number_are_risks(tmp_path, monkeypatch):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")
+    monkeypatch.setenv("WEB_CONCURRENCY", "abc")
+    with other_app(f"sqlite:///{tmp_path}/office.db", str(tmp_path / "uploads"), SECRET_KEY=None,
+                   INSTANCE_PATH=str(tmp_path / "instance")) as app:
+        result = app.test_cli_runner().invoke(args=["check-deploy"])
+    assert result.exit_code == 1, result.output
+    assert "SECRET_KEY 太短" in result.output and "WEB_CONCURRENCY 不是整数" in result.output
+    assert "Traceback" not in result.output

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from decimal import Decimal
 
 import pytest
 from peewee import OperationalError
@@ -86,7 +87,8 @@ def test_a_bulk_action_reports_each_record_and_goes_on_past_a_failure(client, as
     monkeypatch.setattr(workflow, "perform", busy_on_the_second)
     token = csrf_token(client, "/admin/lab/")
     response = client.post("/admin/lab/bulk/approve/", data={
-        "ids": ",".join(str(lab.id) for lab in labs), "opinion": "材料齐全", "csrf_token": token})
+        "ids": ",".join(str(lab.id) for lab in labs), "opinion": "材料齐全", "csrf_token": token,
+        **{f"version_{lab.id}": lab.version for lab in labs}})
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "批量审核通过：办理 2 条，未办理 1 条" in text and "系统繁忙" in text
@@ -208,3 +210,52 @@ def test_two_gunicorn_workers_write_to_sqlite_without_a_single_error(tmp_path):
     writes = sum(1 for kind, status in tally if kind in ("kind0", "kind1", "kind2") and status == 302)
     assert errors == [], f"{len(errors)} errors of {len(tally)} requests"
     assert writes > 50, tally[:20]
+
+
+# --- rules that count rows, two clerks at once (PostgreSQL's READ COMMITTED) -------------
+
+def _post_at_once(username, path, data, barrier):
+    client = _WORKER["app"].test_client()
+    login(client, username)
+    page = client.get(path).get_data(as_text=True)
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page))
+    barrier.wait()
+    response = client.post(path, data={**data, "version": fields.get("version", ""),
+                                       "csrf_token": fields["csrf_token"]})
+    models.db.close()
+    return response.status_code
+
+
+def _at_once(database_url, upload_dir, tasks):
+    models.db.close()
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(2, _start_worker, (database_url, upload_dir)) as pool:
+        barrier = manager.Barrier(2)
+        results = pool.starmap(_post_at_once, [(*task, barrier) for task in tasks])
+    models.db.connect(reuse_if_open=True)
+    return results
+
+
+def test_two_administrators_stepping_down_at_once_leave_one(database_url, upload_dir):
+    first, second = make_user("admin_one", "admin"), make_user("admin_two", "admin")
+    form = {"role": "clerk", "is_active": "y"}
+    for _round in range(3):
+        _at_once(database_url, upload_dir, [
+            ("admin_one", f"/admin/user/edit/?id={second.id}", dict(form, username="admin_two")),
+            ("admin_two", f"/admin/user/edit/?id={first.id}", dict(form, username="admin_one")),
+        ])
+        active = models.User.select().where(models.User.role == "admin", models.User.is_active == True)  # noqa: E712
+        assert active.count() >= 1
+        models.User.update(role="admin", is_active=True).where(models.User.id.in_((first.id, second.id))).execute()
+
+
+def test_two_purchases_at_once_stay_within_the_cap(database_url, upload_dir):
+    w = factories.world()  # a contract of 100,000: purchases up to 30,000 (one of 1,000 already)
+    make_user("clerk_a", "clerk")
+    make_user("clerk_b", "clerk")
+    data = {"project": w["project"].id, "product": w["new_tech_product"].id, "amount": "20000.00",
+            "purchased_on": "2026-06-01"}
+    _at_once(database_url, upload_dir, [("clerk_a", "/admin/project_purchase/new/", data),
+                                        ("clerk_b", "/admin/project_purchase/new/", data)])
+    total = models.Project.purchases_total(w["project"].id)
+    assert total == Decimal("21000.00"), total

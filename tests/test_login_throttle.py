@@ -182,3 +182,23 @@ def test_workers_share_the_counts_through_redis(database_url, upload_dir):
             login(client, "zhangwei", "guess-guess")
         assert "已被暂时锁定" in login(client, "zhangwei").get_data(as_text=True)
         app.extensions["login_throttle"].reset()
+
+
+def test_keeping_accounts_locked_costs_the_address_like_guessing(client, app, monkeypatch):
+    monkeypatch.setitem(app.extensions, "login_throttle", LoginThrottle({
+        **app.config, "LOGIN_ADDRESS_FAILURES": "8 per 15 minutes"}))
+    for _ in range(5):
+        login(client, "victim", "guess-guess")
+    for _ in range(3):  # the account is locked: these are refused, and counted
+        assert "已被暂时锁定" in login(client, "victim", "guess-guess").get_data(as_text=True)
+    assert login(client, "someone-else", "guess-guess").status_code == 429
+
+
+def test_logins_go_on_when_the_count_store_does_not_answer(database_url, upload_dir):
+    make_user("zhangwei", "clerk")
+    with other_app(database_url, upload_dir, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0") as app:
+        client = app.test_client()
+        assert "用户名或密码错误" in login(client, "zhangwei", "guess-guess").get_data(as_text=True)
+        assert login(client, "zhangwei").status_code == 302
+        result = app.test_cli_runner().invoke(args=["check-deploy", "--workers", "1"])
+        assert "无法连接" in result.output

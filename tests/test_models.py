@@ -115,3 +115,15 @@ def test_the_database_is_the_one_asked_for():
         assert "PostgreSQL" in database.execute_sql("SELECT version()").fetchone()[0]
     else:
         assert isinstance(database, peewee.SqliteDatabase)
+
+
+def test_project_codes_go_on_past_999999_in_a_year():
+    import datetime
+
+    w = factories.world()
+    year = datetime.date.today().year
+    models.Project.update(code=f"CXQ{year}999999").where(models.Project.id == w["project"].id).execute()
+    assert models.Project.next_code() == f"CXQ{year}1000000"
+    second = factories.project(w["enterprise"], w["lab"])
+    assert second.code == f"CXQ{year}1000000"
+    assert models.Project.next_code() == f"CXQ{year}1000001"

@@ -200,3 +200,26 @@ def test_an_edit_that_does_not_say_its_version_is_refused(client, as_role):
     response = client.post(url, data=dict(form, employee_count="77", csrf_token=csrf_token(client, url)))
     assert response.status_code == 200 and "此记录已被他人修改" in response.get_data(as_text=True)
     assert models.Enterprise.get_by_id(ent.id).employee_count == 20
+
+
+def test_long_passwords_are_judged_not_crashed_on(client, app):
+    make_user("zhangwei", "clerk")
+    login(client, "zhangwei")
+    token = csrf_token(client, "/change-password")
+    long_one = "Qiuyue-lantern-58-" * 5 + "x"  # 91 characters
+    response = client.post("/change-password", data={
+        "current_password": PASSWORD, "new_password": long_one, "new_password_confirm": long_one,
+        "csrf_token": token})
+    assert response.status_code == 302
+    result = app.test_cli_runner().invoke(args=["create-user", "lisi", "--role", "clerk", "--password", long_one])
+    assert result.exit_code == 0, result.output
+
+
+def test_an_xlsx_export_stays_readable_whatever_a_cell_holds():
+    from admin import exports
+
+    rows = [["ab\uffffcd", "\ud83d\ude00 表情", "x" * 40_000, "=1+1", "\x01控制"]]
+    data = b"".join(exports.xlsx_stream(["甲", "乙", "丙", "丁", "戊"], iter(rows)))
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    values = [cell.value for cell in list(book.active.iter_rows())[1]]
+    assert values[0] == "abcd" and len(values[2]) <= 32_767 and values[3] == "'=1+1" and values[4] == "控制"

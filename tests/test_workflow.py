@@ -296,8 +296,10 @@ def test_bulk_approve_with_one_opinion(client, as_role):
     confirm = client.get(response.headers["Location"])
     assert confirm.status_code == 200 and "批量审核通过" in confirm.get_data(as_text=True)
     ids = re.search(r'name="ids" value="([^"]+)"', confirm.get_data(as_text=True)).group(1)
+    versions = dict(re.findall(r'name="(version_\d+)" value="(\d+)"', confirm.get_data(as_text=True)))
+    assert len(versions) == 3
     done = client.post("/admin/lab/bulk/approve/", data={"ids": ids, "opinion": "批量审核：材料齐全",
-                                                         "csrf_token": token}, follow_redirects=True)
+                                                         "csrf_token": token, **versions}, follow_redirects=True)
     text = done.get_data(as_text=True)
     # One line per record: what was done, and why the draft was not.
     assert "批量审核通过：办理 2 条，未办理 1 条" in text and "当前状态为“草稿”" in text
@@ -596,3 +598,15 @@ def test_evaluations_report_shows_missing_evaluations(client, as_role):
     assert "已评价机构" in page and "优秀" in page and "未评价机构" in page
     assert "未评价 <strong>1</strong> 家" in page
     assert f'<a href="/admin/service_institution/details/?id={done.id}">已评价机构</a>' in page
+
+
+def test_a_confirmation_that_does_not_say_its_version_is_refused(client, as_role):
+    lab = record_in("lab", "submitted")
+    as_role("clerk")
+    for version in (None, "", "abc", "99999999999"):
+        data = {"id": lab.id, "opinion": "同意", "csrf_token": csrf_token(client, "/admin/")}
+        if version is not None:
+            data["version"] = version
+        response = client.post("/admin/lab/approve/", data=data)
+        assert response.status_code == 200 and "页面已过期" in response.get_data(as_text=True), version
+    assert status_of("lab", lab) == "submitted"

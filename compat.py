@@ -92,12 +92,18 @@ class ModelViewHooks:
     `_handle_view` -> check_access, `_get_filter_groups` -> filter_groups,
     `_get_list_url` -> list_url, `_create_ajax_loader` -> ajax_loader."""
 
+    check_access: Any
+    filter_groups: Any
+    list_url: Any
+    ajax_loader: Any
+    join_for: Any
+
     def _handle_view(self, name: str, **kwargs: Any) -> Any:
-        denied = super()._handle_view(name, **kwargs)  # type: ignore[misc]
+        denied = super()._handle_view(name, **kwargs)  # type: ignore[misc, attr-defined]
         return denied if denied is not None else self.check_access(name, **kwargs)
 
     def _get_filter_groups(self) -> Any:
-        return self.filter_groups(super()._get_filter_groups)  # type: ignore[misc]
+        return self.filter_groups(super()._get_filter_groups)  # type: ignore[misc, attr-defined]
 
     def _get_list_url(self, view_args: Any) -> str:
         return self.list_url(view_args)
@@ -137,7 +143,8 @@ class VersionedSave:
     def _pk_expr(self) -> Any:
         expression = super()._pk_expr()  # type: ignore[misc]
         expected: Optional[int] = getattr(self, "_expected_version", None)
+        model: Any = type(self)
         if expected is not None:
-            expression = expression & (type(self).version == expected)
+            expression = expression & (model.version == expected)
         return expression
 

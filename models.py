@@ -20,9 +20,12 @@ from peewee import (
     DeferredForeignKey,
     ForeignKeyField,
     IntegerField,
+    PostgresqlDatabase,
+    SqliteDatabase,
     TextField,
     fn,
 )
+from playhouse.db_url import connect
 from playhouse.signals import Model
 
 from compat import VersionedSave
@@ -337,7 +340,7 @@ class BaseModel(VersionedSave, Model):
     version = IntegerField(default=1, verbose_name="版本")
 
     # The fields __str__ reads: what a list needs of a related record.
-    display_fields = ("name",)
+    display_fields: tuple = ("name",)
 
     class Meta:
         database = db
@@ -792,9 +795,6 @@ DEFERRED_KEYS = (User.institution,)
 
 def open_database(url, default_sqlite_path):
     """The database named by DATABASE_URL, or the embedded SQLite file."""
-    from peewee import SqliteDatabase
-    from playhouse.db_url import connect
-
     if not url or url.startswith("sqlite:"):
         path = default_sqlite_path
         if url and url.startswith("sqlite:///"):
@@ -831,8 +831,6 @@ def hold(query):
 
 
 def is_postgres(database=None):
-    from peewee import PostgresqlDatabase
-
     return isinstance(database or db.obj, PostgresqlDatabase)
 
 

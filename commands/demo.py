@@ -6,6 +6,16 @@ from decimal import Decimal
 
 from werkzeug.security import generate_password_hash
 
+from commands.words import (
+    CITY_WORDS,
+    GIVEN,
+    INSTITUTES,
+    REGION_CODES,
+    SOES,
+    SURNAMES,
+    TRADE_WORDS,
+    UNIVERSITIES,
+)
 from models import (
     ACTIVITY_TYPES,
     DISTRICTS,
@@ -25,22 +35,6 @@ from models import (
 )
 from program import materials, parameters, passwords, policy
 from program.checks import CREDIT_CODE_CHARSET, credit_code_check_char
-
-# Beijing district administrative codes, for credit codes of the right shape.
-REGION_CODES = ("110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111",
-                "110112", "110113", "110114", "110115", "110116", "110117", "110118", "110119")
-
-CITY_WORDS = ("中关村", "京华", "燕山", "海淀", "朝阳", "亦庄", "未来", "望京", "金隅", "长城",
-              "北辰", "博雅", "清源", "永定", "紫光", "天坛", "昌平", "通惠", "京西", "云岗")
-TRADE_WORDS = ("智能", "生物", "新材料", "信息", "医疗", "环保", "精密", "数据", "能源", "光电",
-               "微电子", "检测", "软件", "农业", "设计", "仪器", "机器人", "健康", "传感", "云计算")
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何林高罗"
-GIVEN = ("伟", "芳", "娜", "敏", "静", "磊", "强", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "霞", "平", "刚", "玲")
-UNIVERSITIES = ("北京理工大学", "北京航空航天大学", "北京科技大学", "北京化工大学", "北京工业大学",
-                "北京邮电大学", "北京交通大学", "北京林业大学", "中国农业大学", "北京师范大学")
-INSTITUTES = ("中国科学院北京分院", "北京市科学技术研究院", "中国电子科技集团第十五研究所",
-              "中国建筑材料科学研究总院", "机械科学研究总院")
-SOES = ("中国电子信息产业集团", "中国航天科工集团", "国家电网有限公司", "中国中化控股")
 
 # A minimal, well-formed PDF: the demo's application materials.
 DEMO_PDF = (
@@ -378,7 +372,7 @@ class DemoData(Demo):
 
     def purchases_of(self, project, contract_amount):
         """R11: valid on the purchase date, together at most the cap in force."""
-        budget = (contract_amount * parameters.number("r11_purchase_cap_ratio")).quantize(Decimal("0.01"))
+        budget = (contract_amount * parameters.ratio("r11_purchase_cap_ratio")).quantize(Decimal("0.01"))
         for _ in range(self.rnd.randint(1, 2)):
             on = project.contract_signed_on + datetime.timedelta(days=self.rnd.randint(1, 60))
             valid = [p for p in self.products_made if p.valid_from <= on <= p.valid_to]

@@ -12,8 +12,9 @@ import time
 from decimal import Decimal
 
 import models
-from commands.demo import CITY_WORDS, random_credit_code
+from commands.demo import random_credit_code
 from commands.setup import ensure_domain_centers
+from commands.words import CITY_WORDS
 from models import (
     ACTIVITY_TYPES,
     DISTRICTS,

@@ -2,6 +2,7 @@
 import datetime
 import decimal
 import json
+from typing import Any, Optional
 
 from models import AuditLog
 
@@ -19,7 +20,7 @@ def _plain(value):
     return value
 
 
-def snapshot(record):
+def snapshot(record: Any) -> dict:
     """The record's stored values, by field name, secrets left out."""
     data = {}
     for field in record._meta.sorted_fields:
@@ -29,7 +30,7 @@ def snapshot(record):
     return data
 
 
-def diff(before, after):
+def diff(before: Optional[dict], after: Optional[dict]) -> dict:
     keys = set(before or {}) | set(after or {})
     return {
         k: [(before or {}).get(k), (after or {}).get(k)]
@@ -38,7 +39,9 @@ def diff(before, after):
     }
 
 
-def record(user, action, model=None, object_id=None, before=None, after=None, username=None, extra=None):
+def record(user: Any, action: str, model: Optional[str] = None, object_id: Optional[int] = None,
+           before: Optional[dict] = None, after: Optional[dict] = None, username: Optional[str] = None,
+           extra: Optional[dict] = None) -> AuditLog:
     changes = diff(before, after) if (before is not None or after is not None) else {}
     if extra:
         changes.update({k: v for k, v in extra.items() if k not in SECRET_FIELDS})

@@ -56,13 +56,13 @@ CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
-def credit_code_check_char(body):
+def credit_code_check_char(body: str) -> str:
     """The 18th character for the first 17 of a credit code."""
     total = sum(CREDIT_CODE_CHARSET.index(ch) * w for ch, w in zip(body, _CREDIT_CODE_WEIGHTS))
     return CREDIT_CODE_CHARSET[(31 - total % 31) % 31]
 
 
-def check_credit_code(code, field="credit_code"):
+def check_credit_code(code: Optional[str], field: str = "credit_code") -> str:
     """Raise unless `code` is a well-formed credit code; return it normalised."""
     raw = (code or "").strip()
     if len(raw) != 18:
@@ -92,7 +92,7 @@ LATEST_DATE = datetime.date(2100, 12, 31)
 MAX_INTEGER = 2_147_483_647
 
 
-def unprintable(value, allow_line_breaks):
+def unprintable(value: str, allow_line_breaks: bool) -> bool:
     """Control characters (NUL included); in one-line fields also the
     invisible format characters (zero-width space, direction overrides)
     that make two names look alike."""
@@ -171,7 +171,7 @@ def _field_bounds(record, field, value):
     return None
 
 
-def general_field_bounds(record):
+def general_field_bounds(record: Any) -> list[RuleViolation]:
     """Every field's value within what its column holds: text without NUL or
     invisible-only content and within its length, money finite and within
     14 digits (so SQLite, which keeps NUMERIC as floating point past 15
@@ -193,21 +193,22 @@ OPINION_LENGTH = 2000
 _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,60}$")
 
 
-def opinion_problem(text):
-    if len(text or "") > OPINION_LENGTH:
+def opinion_problem(text: Optional[str]) -> Optional[str]:
+    text = text or ""
+    if len(text) > OPINION_LENGTH:
         return f"意见最多 {OPINION_LENGTH} 个字，您输入了 {len(text)} 个"
     if unprintable(text or "", allow_line_breaks=True):
         return "意见含有不允许的控制字符，请删除后重试"
     return None
 
 
-def username_problem(username):
+def username_problem(username: Optional[str]) -> Optional[str]:
     if not _USERNAME.match(username or ""):
         return "用户名只能用英文字母、数字或 . _ - @，最多 60 位（如 haidian_fhq）"
     return None
 
 
-def general_username(user):
+def general_username(user: User) -> None:
     problem = username_problem(user.username)
     if problem:
         raise RuleViolation("username", problem)
@@ -216,19 +217,19 @@ def general_username(user):
 LAST_ADMIN = "这是系统中最后一个启用的系统管理员账号，不能{what}；请先为另一位同事开通系统管理员账号"
 
 
-def other_active_admins(user):
+def other_active_admins(user: User) -> bool:
     return (User.select()
             .where(User.role == policy.ADMIN, User.is_active == True, User.id != user.id)  # noqa: E712
             .exists())
 
 
-def hold_active_admins():
+def hold_active_admins() -> None:
     """Two administrators stepping down at once: the second waits for the
     first, then counts again."""
     models.hold(User.select(User.id).where(User.role == policy.ADMIN, User.is_active == True))  # noqa: E712
 
 
-def general_keeps_an_admin(user):
+def general_keeps_an_admin(user: User) -> None:
     """Nobody locks the office out of its own system: the last active
     administrator cannot be demoted or disabled."""
     if user.id is None or (policy.administers(user.role) and user.is_active):
@@ -249,21 +250,21 @@ _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
-def check_phone(value, field="contact_phone"):
+def check_phone(value: Optional[str], field: str = "contact_phone") -> str:
     value = (value or "").strip()
     if not (_MOBILE.match(value) or _LANDLINE.match(value)):
         raise RuleViolation(field, f"联系电话格式不正确：“{value}”（手机号 11 位，或座机如 010-12345678）")
     return value
 
 
-def check_email(value, field="contact_email"):
+def check_email(value: Optional[str], field: str = "contact_email") -> str:
     value = (value or "").strip()
     if not _EMAIL.match(value):
         raise RuleViolation(field, f"电子邮箱格式不正确：“{value}”")
     return value
 
 
-def general_credit_code(record, required):
+def general_credit_code(record: Any, required: bool) -> None:
     code = getattr(record, "credit_code", None)
     if code:
         record.credit_code = check_credit_code(code)
@@ -271,7 +272,7 @@ def general_credit_code(record, required):
         raise RuleViolation("credit_code", "请填写统一社会信用代码")
 
 
-def general_positive(record, *fields):
+def general_positive(record: Any, *fields: str) -> None:
     for name in fields:
         value = getattr(record, name)
         if value is not None and value <= 0:
@@ -279,7 +280,7 @@ def general_positive(record, *fields):
             raise RuleViolation(name, f"{label}应大于 0，您输入的是 {value}")
 
 
-def general_not_negative(record, *fields):
+def general_not_negative(record: Any, *fields: str) -> None:
     for name in fields:
         value = getattr(record, name)
         if value is not None and value < 0:

@@ -9,6 +9,7 @@ Who calls what:
   line, the demo data and later imports cannot write what a form would refuse.
 """
 from decimal import Decimal
+from typing import Any
 
 import models
 from models import (
@@ -62,7 +63,7 @@ from program.rules import (
 )
 
 
-def deletable(record):
+def deletable(record: Any) -> None:
     """Raise when the program forbids deleting this record."""
     if isinstance(record, PolicySetting) and record.key in parameters.PARAMETERS:
         raise RuleViolation(None, f"政策参数“{record.key}”正在使用，不能删除；如需调整，请修改其参数值")
@@ -168,7 +169,7 @@ RECORD_RULES = {
 }
 
 
-def violations(record):
+def violations(record: Any) -> list[RuleViolation]:
     """Every refusal for the record as it stands, as a list. Values out of
     their column's bounds are reported first and alone: the program's rules
     compare amounts and dates, which such values cannot be."""
@@ -183,20 +184,20 @@ def violations(record):
     return found
 
 
-def enforce(record):
+def enforce(record: Any) -> None:
     for violation in general_field_bounds(record):
         raise violation
     for check in RECORD_RULES.get(type(record), ()):
         check(record)
 
 
-def before_save(sender, instance, created):
+def before_save(sender: type, instance: Any, created: bool) -> None:
     """peewee's pre_save receiver (program/signals.py): no path saves what
     a form would refuse."""
     enforce(instance)
 
 
-def before_delete(sender, instance):
+def before_delete(sender: type, instance: Any) -> None:
     """peewee's pre_delete receiver: what the program forbids deleting."""
     deletable(instance)
 

@@ -9,6 +9,7 @@ import hashlib
 import os
 import unicodedata
 import uuid
+from typing import Any, Optional
 
 import filetype
 
@@ -32,7 +33,7 @@ class MaterialError(ValueError):
     pass
 
 
-def read_checked(stream, max_bytes):
+def read_checked(stream: Any, max_bytes: int) -> tuple[bytes, str]:
     """Read an upload whole, refusing what is too large or of a type not allowed.
 
     Returns (data, extension)."""
@@ -48,7 +49,7 @@ def read_checked(stream, max_bytes):
     return data, kind.extension
 
 
-def clean_name(original_name, extension=None):
+def clean_name(original_name: Optional[str], extension: Optional[str] = None) -> str:
     """The browser's file name as it may be shown and offered for download:
     its last path part, without control or invisible characters (they would
     end up in a Content-Disposition header), of a sane length."""
@@ -61,7 +62,7 @@ def clean_name(original_name, extension=None):
     return name or (f"材料.{extension}" if extension else "材料")
 
 
-def path_for(upload_dir, stored_name):
+def path_for(upload_dir: str, stored_name: str) -> str:
     # Two-character fan-out keeps any one folder small.
     return os.path.join(upload_dir, stored_name[:2], stored_name)
 
@@ -86,7 +87,8 @@ def _row(stored_name, data, extension, original_name, user):
     )
 
 
-def store(data, extension, original_name, upload_dir, user=None):
+def store(data: bytes, extension: str, original_name: Optional[str], upload_dir: str,
+          user: Any = None) -> StoredFile:
     """Write the bytes under a generated name and record them, at once (for
     the command line and data generators; screens use Staging)."""
     stored_name = f"{uuid.uuid4().hex}.{extension}"

@@ -37,6 +37,11 @@ def number(key: str) -> Optional[Decimal]:
     return Decimal(text) if text else None
 
 
+def ratio(key: str) -> Decimal:
+    """A ratio parameter (never empty: check_setting refuses that)."""
+    return Decimal(current(key) or PARAMETERS[key][0])
+
+
 def ensure_defaults() -> int:
     """Write the defaults that are missing; never overwrite a decision."""
     created = 0
@@ -70,8 +75,8 @@ def _count(value: str) -> Optional[str]:
 
 
 def _ratio(value: str) -> Optional[str]:
-    ratio = finite_decimal(value)
-    if ratio is None or not Decimal("0.0001") <= ratio <= Decimal(1) or ratio.as_tuple().exponent < -4:
+    number = finite_decimal(value)
+    if number is None or not Decimal("0.0001") <= number <= Decimal(1) or _decimals(number) > 4:
         return f"比例应为大于 0、不大于 1 的小数（最多 4 位小数，如 0.30），您输入的是“{value}”"
     return None
 
@@ -80,9 +85,14 @@ def _amount_or_empty(value: str) -> Optional[str]:
     if not value:
         return None
     amount = finite_decimal(value)
-    if amount is None or amount <= 0 or amount.adjusted() >= 12 or amount.as_tuple().exponent < -2:
+    if amount is None or amount <= 0 or amount.adjusted() >= 12 or _decimals(amount) > 2:
         return f"上限应为正的金额（元，最多 12 位整数、2 位小数）或留空，您输入的是“{value}”"
     return None
+
+
+def _decimals(number: Decimal) -> int:
+    exponent = number.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 MAX_COUNT = 100_000

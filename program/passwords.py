@@ -8,6 +8,7 @@ keyboard walks, repeats, sequences and dates, and a score below
 MIN_SCORE is refused with a Chinese reason.
 """
 import secrets
+from typing import Optional
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -31,7 +32,8 @@ def _zxcvbn():
     return zxcvbn
 
 
-def problems(password, username=None, display_name=None):
+def problems(password: Optional[str], username: Optional[str] = None,
+             display_name: Optional[str] = None) -> list[str]:
     """Every reason the password is refused, in Chinese; [] when it is fine."""
     password = password or ""
     found = []
@@ -65,7 +67,7 @@ def _reason(result):
     return "常见单词或简单组合"
 
 
-def check(password, username=None, display_name=None):
+def check(password: Optional[str], username: Optional[str] = None, display_name: Optional[str] = None) -> None:
     """Raise ValueError with the first reason when the password is refused."""
     found = problems(password, username, display_name)
     if found:
@@ -77,7 +79,7 @@ def check(password, username=None, display_name=None):
 _PLAIN = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-def generate(length=12):
+def generate(length: int = 12) -> str:
     """A first password to hand over on paper, meeting the policy."""
     while True:
         candidate = "".join(secrets.choice(_PLAIN) for _ in range(length))

@@ -118,7 +118,7 @@ def owner_field(user: Any, table: str) -> Optional[str]:
 def editable_fields(user: Any, table: str) -> Optional[tuple]:
     """The fields this user may edit on the table's form, or None when the
     form's own fields apply."""
-    return EDITABLE.get(getattr(user, "role", None), {}).get(table)
+    return EDITABLE.get(str(getattr(user, "role", "")), {}).get(table)
 
 
 def editable_fields_for(role: str, table: str) -> tuple:

@@ -10,6 +10,7 @@ checks) apply to each kind of record, always.
 """
 import datetime
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from typing import Iterable, Optional
 
 import models
 from models import (
@@ -18,6 +19,8 @@ from models import (
     Lab,
     NewTechProduct,
     Project,
+    ProjectPurchase,
+    RecommendingInstitution,
     ServiceInstitution,
 )
 from program import parameters
@@ -29,7 +32,7 @@ from program.checks import (
 
 # --- R1 (Q4): a recommending institution's application ------------------------------
 
-def r1_recommending_institution_complete(ri):
+def r1_recommending_institution_complete(ri: RecommendingInstitution) -> None:
     """Served enterprises, promised events, work mechanism, safeguards and the
     two materials: what an application needs to be submitted."""
     r1_counts(ri)
@@ -41,7 +44,7 @@ R1_COUNTS = {"served_enterprise_count": "r1_min_served_enterprises",
              "promised_event_count": "r1_min_promised_events"}
 
 
-def r1_counts(ri, fields=tuple(R1_COUNTS)):
+def r1_counts(ri: RecommendingInstitution, fields: Iterable[str] = tuple(R1_COUNTS)) -> None:
     """The counts against the minimums in force (政策参数)."""
     if "served_enterprise_count" in fields:
         least, served = parameters.count(R1_COUNTS["served_enterprise_count"]), ri.served_enterprise_count or 0
@@ -54,7 +57,7 @@ def r1_counts(ri, fields=tuple(R1_COUNTS)):
                                 f"承诺组织宣传、对接活动 {promised} 次，应不少于 {least} 次")
 
 
-def r1_mechanism_and_materials(ri):
+def r1_mechanism_and_materials(ri: RecommendingInstitution) -> None:
     if not (ri.work_mechanism or "").strip():
         raise RuleViolation("work_mechanism", "请填写工作机制：管理机制、服务流程、可辐射的小微企业（创业团队）总体情况")
     if not (ri.safeguards or "").strip():
@@ -67,7 +70,7 @@ def r1_mechanism_and_materials(ri):
 
 # --- R4 (Q5): a professional service institution ------------------------------------
 
-def r4_service_institution_qualified(si):
+def r4_service_institution_qualified(si: ServiceInstitution) -> None:
     """An independent legal entity authorised by a university, research
     institute or central SOE group that has joined the platform, with the four
     materials. The six domain centers are named by the FAQ itself."""
@@ -93,7 +96,7 @@ def r4_service_institution_qualified(si):
 
 # --- R5 (Q5): who reports a lab -----------------------------------------------------------
 
-def r5_lab_reported_by_approved_institution(lab):
+def r5_lab_reported_by_approved_institution(lab: Lab) -> None:
     reporter = ServiceInstitution.get_or_none(ServiceInstitution.id == lab.service_institution_id)
     if reporter is None or reporter.status != "approved":
         state = reporter.display("status") if reporter else "不存在"
@@ -104,7 +107,7 @@ def r5_lab_reported_by_approved_institution(lab):
 
 # --- R6 (Q7): the open-lab directory -------------------------------------------------------
 
-def r6_lab_in_directory(lab_id, field="lab"):
+def r6_lab_in_directory(lab_id: Optional[int], field: str = "lab") -> Lab:
     lab = Lab.get_or_none(Lab.id == lab_id)
     if lab is None:
         raise RuleViolation(field, "请选择开放实验室目录中的实验室")
@@ -119,7 +122,7 @@ def r6_lab_in_directory(lab_id, field="lab"):
 
 # --- R7 (Q5): domain-center members and their labs ----------------------------------------
 
-def r7_member_joins_domain_center(member):
+def r7_member_joins_domain_center(member: DomainCenterMember) -> None:
     center = ServiceInstitution.get_or_none(ServiceInstitution.id == member.domain_center_id)
     if center is None or not center.is_domain_center:
         raise RuleViolation("domain_center", "成员单位须加盟领域中心之一")
@@ -131,7 +134,7 @@ def r7_member_joins_domain_center(member):
         )
 
 
-def r7_member_lab_through_its_center(lab):
+def r7_member_lab_through_its_center(lab: Lab) -> None:
     if lab.member_unit_id is None:
         return
     member = DomainCenterMember.get_by_id(lab.member_unit_id)
@@ -146,7 +149,7 @@ def r7_member_lab_through_its_center(lab):
 
 # --- R8 (Q1, Q7): who takes part -------------------------------------------------------------
 
-def r8_enterprise(enterprise):
+def r8_enterprise(enterprise: Enterprise) -> None:
     if enterprise.kind not in models.ENTERPRISE_KINDS:
         raise RuleViolation("kind", "创新券只支持小型企业、微型企业和创业团队")
     if enterprise.district not in models.DISTRICTS:
@@ -154,7 +157,7 @@ def r8_enterprise(enterprise):
     general_credit_code(enterprise, required=enterprise.kind != "startup_team")
 
 
-def r8_project_enterprise(project):
+def r8_project_enterprise(project: Project) -> None:
     enterprise = Enterprise.get_or_none(Enterprise.id == project.enterprise_id)
     if enterprise is None or enterprise.kind not in models.ENTERPRISE_KINDS:
         raise RuleViolation("enterprise", "项目只能属于小微企业或创业团队")
@@ -162,7 +165,7 @@ def r8_project_enterprise(project):
 
 # --- R9 (Q3): industrial design ----------------------------------------------------------------
 
-def r9_industrial_design_lab(project):
+def r9_industrial_design_lab(project: Project) -> None:
     if project.activity_type != "industrial_design":
         return
     lab = Lab.get_or_none(Lab.id == project.lab_id)
@@ -174,7 +177,7 @@ def r9_industrial_design_lab(project):
 
 # --- R10 (Q6): the contract ----------------------------------------------------------------------
 
-def r10_contract(project):
+def r10_contract(project: Project) -> None:
     """Once a contract is registered: the voucher clause with its amount, and
     contract voucher amount ≤ voucher amount ≤ contract amount."""
     if project.contract_signed_on is None and not project.contract_has_voucher_clause \
@@ -202,7 +205,7 @@ def r10_contract(project):
         )
 
 
-def general_voucher_within_contract(project):
+def general_voucher_within_contract(project: Project) -> None:
     if project.contract_amount is not None and project.voucher_amount is not None \
             and project.voucher_amount > project.contract_amount:
         raise RuleViolation(
@@ -213,18 +216,18 @@ def general_voucher_within_contract(project):
 
 # --- R11 (Q2): new technologies and products ----------------------------------------------------
 
-def r11_percent():
+def r11_percent() -> str:
     """The cap in force, as clerks write it: 30%."""
-    return f"{(parameters.number('r11_purchase_cap_ratio') * 100).normalize():f}%"
+    return f"{(parameters.ratio('r11_purchase_cap_ratio') * 100).normalize():f}%"
 
 
-def r11_cap(contract_amount):
+def r11_cap(contract_amount: Decimal) -> Decimal:
     # Rounded down to the fen: 30 % of 49,999.99 is 14,999.997, so 15,000.00
     # of purchases is over the line, not on it.
-    return (contract_amount * parameters.number("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return (contract_amount * parameters.ratio("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
-def r11_product_valid_on(purchase):
+def r11_product_valid_on(purchase: ProjectPurchase) -> None:
     product = NewTechProduct.get_or_none(NewTechProduct.id == purchase.product_id)
     if product is None:
         raise RuleViolation("product", "请选择已公示的新技术新产品（服务）")
@@ -238,7 +241,7 @@ def r11_product_valid_on(purchase):
         )
 
 
-def r11_purchase_within_cap(purchase):
+def r11_purchase_within_cap(purchase: ProjectPurchase) -> None:
     if purchase.amount is None:
         return
     # Two purchases at once: the second waits for the first, then adds it.
@@ -258,7 +261,7 @@ def r11_purchase_within_cap(purchase):
         )
 
 
-def r11_contract_covers_purchases(project):
+def r11_contract_covers_purchases(project: Project) -> None:
     if project.id is None:
         return
     used = Project.purchases_total(project.id)
@@ -268,7 +271,7 @@ def r11_contract_covers_purchases(project):
         raise RuleViolation("contract_amount", f"本项目已登记新技术新产品购买 {yuan(used)}，审定合同额不能为空")
     cap = r11_cap(project.contract_amount)
     if used > cap:
-        least = (used / parameters.number("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_UP)
+        least = (used / parameters.ratio("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_UP)
         raise RuleViolation(
             "contract_amount",
             f"本项目已登记新技术新产品购买 {yuan(used)}，审定合同额 {yuan(project.contract_amount)} 的 "
@@ -278,7 +281,7 @@ def r11_contract_covers_purchases(project):
 
 # --- annual cap per enterprise (policy) ------------------------------------------------------
 
-def annual_voucher_cap(project):
+def annual_voucher_cap(project: Project) -> None:
     cap = parameters.number("annual_voucher_cap_per_enterprise")
     if cap is None or project.voucher_amount is None:
         return
@@ -303,7 +306,7 @@ def annual_voucher_cap(project):
 
 # --- R12 (Q8): completion review ----------------------------------------------------------------
 
-def r12_completion(project):
+def r12_completion(project: Project) -> None:
     """Pass or fail with the experts' reasons; a failure names the liable
     party. Nothing beyond that is imposed (Q8)."""
     if project.completion_result is None:

@@ -16,6 +16,7 @@ rebuild(); `flask --app app reindex` rebuilds everything.
 """
 import unicodedata
 from dataclasses import dataclass
+from typing import Any, Callable, Optional
 
 from peewee import SQL
 
@@ -28,7 +29,7 @@ MAX_WORDS = 10
 MAX_LENGTH = 100
 
 
-def clean_term(term):
+def clean_term(term: Optional[str]) -> str:
     """A search box's text as it is searched: control and invisible
     characters (NUL included, which PostgreSQL refuses) become spaces, and
     at most MAX_LENGTH characters in MAX_WORDS words are kept."""
@@ -38,7 +39,7 @@ def clean_term(term):
 
 @dataclass(frozen=True)
 class Spec:
-    model: type
+    model: Any
     text_fields: tuple      # free text: through the gram index
     code_fields: tuple = ()  # fixed-length ASCII codes: equality, else scan
     code_length: int = 0
@@ -58,13 +59,13 @@ def _hex(ch):
     return f"{ord(ch):06x}"
 
 
-def grams(text):
+def grams(text: Optional[str]) -> list[str]:
     """The gram tokens of a text, in order."""
     text = (text or "").lower() + END
     return [_hex(a) + _hex(b) for a, b in zip(text, text[1:])]
 
 
-def document(spec, record):
+def document(spec: Spec, record: Any) -> str:
     # The end mark between fields keeps a gram from spanning two of them.
     return " ".join(" ".join(grams(getattr(record, name))) for name in spec.text_fields)
 
@@ -75,7 +76,7 @@ def _postgres():
 
 # --- schema ----------------------------------------------------------------------
 
-def create(database=None):
+def create(database: Any = None) -> None:
     database = database or db.obj
     for spec in SPECS.values():
         if is_postgres(database):
@@ -107,31 +108,31 @@ def _write(spec, pairs):
             [x for pair in pairs for x in pair])
 
 
-def index_record(record):
+def index_record(record: Any) -> None:
     spec = SPECS[type(record)]
     _write(spec, [(record.id, document(spec, record))])
 
 
-def unindex_record(record):
+def unindex_record(record: Any) -> None:
     spec = SPECS[type(record)]
     placeholder = "%s" if _postgres() else "?"
     key = "id" if _postgres() else "rowid"
     db.obj.execute_sql(f'DELETE FROM "{spec.table}" WHERE {key} = {placeholder}', (record.id,))
 
 
-def after_save(sender, instance, created):
+def after_save(sender: type, instance: Any, created: bool) -> None:
     """peewee's post_save receiver (program/signals.py): the index follows
     every save."""
     if type(instance) in SPECS:
         index_record(instance)
 
 
-def after_delete(sender, instance):
+def after_delete(sender: type, instance: Any) -> None:
     if type(instance) in SPECS:
         unindex_record(instance)
 
 
-def rebuild(model, echo=None, batch=2000):
+def rebuild(model: Any, echo: Optional[Callable[[str], Any]] = None, batch: int = 2000) -> int:
     """Rebuild one model's index from its rows (bulk loads, `reindex`)."""
     spec = SPECS[model]
     db.obj.execute_sql(f'DELETE FROM "{spec.table}"')
@@ -176,13 +177,13 @@ def _match(spec, word):
     return SQL(f'(SELECT rowid FROM "{spec.table}" WHERE "{spec.table}" MATCH ?)', [_query([word])])
 
 
-def index_only(model, words):
+def index_only(model: Any, words: list[str]) -> bool:
     """True when the index alone answers these words: text that no code can
     hold (codes are ASCII), so no other column needs looking at."""
     return model in SPECS and bool(words) and not any(word.isascii() for word in words)
 
 
-def page_ids(model, words, limit, offset=0):
+def page_ids(model: Any, words: list[str], limit: int, offset: int = 0) -> list[int]:
     """Newest first, straight from the index."""
     spec = SPECS[model]
     if _postgres():
@@ -193,7 +194,7 @@ def page_ids(model, words, limit, offset=0):
     return [i for (i,) in db.obj.execute_sql(sql, (_query(words), limit, offset)).fetchall()]
 
 
-def condition(model, word):
+def condition(model: Any, word: str) -> Any:
     """The rows of `model` in which `word` is a substring of a searchable
     field, as a peewee expression: one IN over a UNION, which both databases
     answer from indexes (an OR across them would scan the table)."""

@@ -11,6 +11,7 @@ transaction.
 """
 import datetime
 from dataclasses import dataclass, field
+from typing import Any, Optional
 
 from peewee import IntegrityError
 from werkzeug.security import generate_password_hash
@@ -60,14 +61,14 @@ class Transition:
     # Fixed values the transition writes besides the status.
     sets: dict = field(default_factory=dict)
     # Which bookkeeping fields it stamps: "submitted", "reviewed" or None.
-    stamp: str = None
+    stamp: Optional[str] = None
     # Extra work inside the same transaction; returns what the result page shows.
-    effect: object = None
+    effect: Any = None
     bulk: bool = False
     # Taken by the system, not by a button: when a save by one of `roles`
     # leaves the record in a source state and this condition holds, in the
     # save's own transaction (follow_up()).
-    automatic: object = None
+    automatic: Any = None
 
     @property
     def table(self):
@@ -164,19 +165,19 @@ TRANSITIONS = (
 _BY_KEY = {(t.table, t.name): t for t in TRANSITIONS}
 
 
-def get(table, name):
+def get(table: Optional[str], name: str) -> Optional[Transition]:
     return _BY_KEY.get((table, name))
 
 
-def for_table(table):
+def for_table(table: str) -> list[Transition]:
     return [t for t in TRANSITIONS if t.table == table]
 
 
-def state_label(model, value):
+def state_label(model: Any, value: str) -> str:
     return model.status.choices.label(value)
 
 
-def action_label(action, table=None):
+def action_label(action: str, table: Optional[str] = None) -> str:
     """The Chinese name of an audited action: one of the audit trail's own,
     or a transition's."""
     if action in audit.BASIC_ACTIONS:
@@ -185,7 +186,7 @@ def action_label(action, table=None):
     return transition.label if transition else action
 
 
-def available(record, user):
+def available(record: Any, user: Any) -> list[Transition]:
     """The transitions this user may take on this record now (the list and
     details pages show these; perform() checks again)."""
     table = record._meta.table_name
@@ -193,7 +194,7 @@ def available(record, user):
             if record.status in t.sources and not t.automatic and policy.may_take(user, t.roles)]
 
 
-def follow_up(record, user):
+def follow_up(record: Any, user: Any) -> None:
     """After a save by this user (in its transaction): the automatic
     transitions the record now meets, such as 完善机构信息."""
     for transition in for_table(record._meta.table_name):
@@ -206,7 +207,8 @@ def follow_up(record, user):
 TAKEN_MEANWHILE = "该记录刚刚已被他人处理，当前状态为“{state}”，未做任何修改"
 
 
-def check(transition, record, user, opinion="", expected_version=None):
+def check(transition: Transition, record: Any, user: Any, opinion: str = "",
+          expected_version: Optional[int] = None) -> None:
     """Everything but the rules on the new values: role, state, opinion,
     separation of duties. `expected_version` is the version the user saw
     (the confirmation form carries it): if the record moved on since, the
@@ -227,7 +229,8 @@ def check(transition, record, user, opinion="", expected_version=None):
         raise WorkflowError("提交该申请的用户不能审核自己提交的申请，请由其他工作人员办理")
 
 
-def perform(transition, record_id, user, opinion="", values=None, expected_version=None):
+def perform(transition: Transition, record_id: int, user: Any, opinion: str = "",
+            values: Optional[dict] = None, expected_version: Optional[int] = None) -> dict:
     """Take the transition on the record; returns the effect's result (or {})."""
     try:
         return _perform(transition, record_id, user, opinion, dict(values or {}), expected_version)
@@ -299,5 +302,5 @@ def _write_if_unchanged(transition, record, changes, stamp):
         raise WorkflowError(TAKEN_MEANWHILE.format(state=state_label(model, current.status)))
 
 
-def today():
+def today() -> datetime.date:
     return datetime.date.today()

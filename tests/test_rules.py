@@ -431,7 +431,7 @@ def test_policy_settings_are_admin_only_checked_and_audited(client, as_role, app
     as_role("admin")
     refused(resubmit(client, edit_url("policy_setting", setting), value="1.5"), "比例应为大于 0、不大于 1 的小数")
     saved(resubmit(client, edit_url("policy_setting", setting), value="0.25"))
-    assert parameters.number("r11_purchase_cap_ratio") == Decimal("0.25")
+    assert parameters.ratio("r11_purchase_cap_ratio") == Decimal("0.25")
     change = models.AuditLog.get(models.AuditLog.model == "policy_setting", models.AuditLog.action == "edit")
     assert change.changes_dict["value"] == ["0.30", "0.25"]
 

@@ -15,6 +15,8 @@ import uuid
 
 import psycopg2
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 import models
 from tests.support import (
@@ -26,6 +28,12 @@ from tests.support import (
     postgres_server_url,
     wipe,
 )
+
+# Hypothesis keeps nothing in the checkout (.hypothesis/): no example
+# database (the properties are checked afresh each run), its caches in /tmp.
+set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "voucher-hypothesis"))
+settings.register_profile("suite", database=None)
+settings.load_profile("suite")
 
 
 def _admin_connection():

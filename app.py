@@ -78,7 +78,7 @@ def create_app(settings=None):
 
     @app.context_processor
     def shared_context():
-        return {"role_names": models.ROLES.names,
+        return {"role_label": models.ROLES.label,
                 "admin_static_base": url_for("admin.static", filename="")}
 
     @app.route("/")

@@ -135,6 +135,21 @@ def place_field(form_class: Any, name: str, position: int) -> None:
 
 # --- peewee 4.5.3 -----------------------------------------------------------------------
 
+def stored(record: Any, name: str) -> Any:
+    """A field's value as stored (`__data__`): for a foreign key, the id,
+    without reading the related row."""
+    return record.__data__.get(name)
+
+
+def store(record: Any, name: str, value: Any) -> None:
+    record.__data__[name] = value
+
+
+def copy_stored(source: Any, target: Any) -> None:
+    """Every stored value of `source` onto `target` (a scratch copy)."""
+    target.__data__ = dict(source.__data__)
+
+
 class VersionedSave:
     """The primary-key condition of a model's UPDATE (`_pk_expr`) also
     requires the version the row was read at, when the model says which

@@ -10,8 +10,10 @@ import decimal
 import json
 
 from peewee import (
+    JOIN,
     AutoField,
     BooleanField,
+    Case,
     CharField,
     DatabaseProxy,
     DateField,
@@ -404,6 +406,11 @@ class User(BaseModel):
     def __str__(self):
         return self.display_name or self.username
 
+    @classmethod
+    def active_admins(cls):
+        """The active accounts that keep the system (program/policy.py)."""
+        return cls.select().where(cls.role.in_(policy.ADMINISTRATORS), cls.is_active == True)  # noqa: E712
+
     # flask-login's interface
     @property
     def is_authenticated(self):
@@ -503,6 +510,27 @@ class RecommendingInstitution(Application):
     def active(cls):
         return cls.select().where(cls.status.in_(cls.ACTIVE))
 
+    @classmethod
+    def event_tally(cls, year=None, behind_only=False):
+        """R3 (Q4): per active institution, the events held (in the year, if
+        given) against those promised, the furthest behind first."""
+        joined = PromotionEvent.institution == cls.id
+        if year:
+            joined &= PromotionEvent.held_on.between(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+        held = fn.COUNT(PromotionEvent.id)
+        kind = PromotionEvent.kind
+        query = (
+            cls.active()
+            .select(cls.id, cls.name, cls.status, cls.promised_event_count, held.alias("held"),
+                    fn.SUM(Case(None, [(kind == "promotion", 1)], 0)).alias("promotions"),
+                    fn.SUM(Case(None, [(kind == "matchmaking", 1)], 0)).alias("matchmakings"),
+                    fn.MAX(PromotionEvent.held_on).alias("last_held_on"))
+            .join(PromotionEvent, JOIN.LEFT_OUTER, on=joined)
+            .group_by(cls.id, cls.name, cls.status, cls.promised_event_count)
+            .order_by((held - cls.promised_event_count).asc(), cls.name)
+        )
+        return query.having(held < cls.promised_event_count) if behind_only else query
+
 
 class PromotionEvent(BaseModel):
     institution = ForeignKeyField(
@@ -543,6 +571,30 @@ class ServiceInstitution(Application):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def active(cls):
+        """Approved: they report labs (R5) and are evaluated yearly (R4)."""
+        return cls.select().where(cls.status == "approved")
+
+    @classmethod
+    def authorised(cls):
+        """Approved and authorised by a parent organisation (not a domain center)."""
+        return cls.active().where(cls.is_domain_center == False)  # noqa: E712
+
+    @classmethod
+    def domain_centers(cls):
+        return cls.select().where(cls.is_domain_center == True)  # noqa: E712
+
+    @classmethod
+    def evaluated_in(cls, year):
+        """Q5: every active institution with its evaluation of the year, if
+        any, the best first and the missing last."""
+        PE = PerformanceEvaluation
+        return (cls.active()
+                .select(cls.id, cls.name, cls.is_domain_center, PE.id.alias("evaluation_id"), PE.score, PE.grade)
+                .join(PE, JOIN.LEFT_OUTER, on=((PE.institution == cls.id) & (PE.year == year)))
+                .order_by(PE.score.desc(nulls="LAST"), cls.name))
+
 
 class PerformanceEvaluation(BaseModel):
     institution = ForeignKeyField(
@@ -556,6 +608,14 @@ class PerformanceEvaluation(BaseModel):
     class Meta:
         verbose_name = "年度绩效评价"
         indexes = ((("institution", "year"), True),)
+
+    @classmethod
+    def years(cls):
+        return [y for (y,) in cls.select(cls.year).distinct().order_by(cls.year.desc()).tuples()]
+
+    @classmethod
+    def latest_year(cls):
+        return cls.select(fn.MAX(cls.year)).scalar()
 
     def __str__(self):
         return f"{self.year} 年度"
@@ -576,6 +636,10 @@ class DomainCenterMember(Application):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def approved(cls):
+        return cls.select().where(cls.status == "approved")
 
 
 class Lab(Application):
@@ -693,6 +757,17 @@ class Project(BaseModel):
         return super().save(*args, **kwargs)
 
     @classmethod
+    def vouchers_in_year(cls, enterprise_id, year, excluding=None):
+        """The enterprise's voucher amounts applied for in the year (all but
+        the rejected), summed in Decimal (the annual cap)."""
+        start, end = datetime.datetime(year, 1, 1), datetime.datetime(year + 1, 1, 1)
+        query = cls.select(cls.voucher_amount).where(
+            cls.enterprise == enterprise_id, cls.created_at >= start, cls.created_at < end, cls.status != "rejected")
+        if excluding is not None:
+            query = query.where(cls.id != excluding)
+        return sum((amount for (amount,) in query.tuples()), decimal.Decimal("0.00"))
+
+    @classmethod
     def purchases_total(cls, project_id, excluding=None):
         """The project's new-technology purchases together (R11), summed in
         Python in Decimal: SQLite would add floats."""
@@ -769,6 +844,14 @@ class AuditLog(BaseModel):
     @property
     def changes_dict(self):
         return json.loads(self.changes) if self.changes else {}
+
+    @classmethod
+    def history_of(cls, table, object_id, limit=50):
+        """A record's trail, newest first."""
+        return (cls.select()
+                .where(cls.model == table, cls.object_id == object_id)
+                .order_by(cls.id.desc())
+                .limit(limit))
 
 
 ALL_MODELS = (

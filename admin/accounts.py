@@ -47,8 +47,8 @@ class UserView(SecureModelView):
         "password": PasswordField(
             "新密码",
             validators=[Optional(), PasswordPolicy()],
-            description="新建账号时必填；编辑时留空则不修改密码。至少 8 位，不能全是数字、"
-                        "不能包含用户名，也不能是常见密码。设置新密码后，该账号已有的登录全部失效。",
+            description="新建账号时必填；编辑时留空则不修改密码。" + passwords.RULES
+                        + "设置新密码后，该账号已有的登录全部失效。",
         )
     }
 

@@ -113,7 +113,7 @@ def _shown_formatters(model, export=False):
     formatters = {}
     for name, field in model._meta.fields.items():
         if isinstance(field, MaterialField):
-            formatters[name] = ((lambda v, c, m, p: "已上传" if m.__data__.get(p) else "") if export
+            formatters[name] = ((lambda v, c, m, p: "已上传" if compat.stored(m, p) else "") if export
                                 else (lambda v, c, m, p: listing.material_link(m, p)))
         elif field.choices or hasattr(field, "options") or (export and field.field_type == "BOOL"):
             formatters[name] = lambda v, c, m, p, f=field: shown(f, getattr(m, p))

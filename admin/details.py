@@ -42,12 +42,7 @@ class DetailsMixin:
         """The record's audit trail, newest first, for the office's eyes."""
         if not policy.sees_office_records(current_user):
             return None
-        rows = list(
-            AuditLog.select()
-            .where(AuditLog.model == self.table, AuditLog.object_id == model.id)
-            .order_by(AuditLog.id.desc())
-            .limit(50)
-        )
+        rows = list(AuditLog.history_of(self.table, model.id))
         for row in rows:
             row.action_label = workflow.action_label(row.action, self.table)
             row.change_list = [

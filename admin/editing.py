@@ -28,7 +28,7 @@ class EditingMixin:
     def create_form(self, obj=None):
         form = self._narrow(super().create_form(obj))
         # A new record starts at version 1, whatever a crafted form says.
-        if "version" in form._fields:
+        if "version" in form:
             del form.version
         return self._owned(form)
 
@@ -59,7 +59,7 @@ class EditingMixin:
         """A scoped user's records belong to their institution: the field
         that says so is set by the server (on_model_change), never chosen."""
         owner = policy.owner_field(current_user, self.table) if self.is_scoped() else None
-        if owner in form._fields:
+        if owner is not None and owner in form:
             delattr(form, owner)
         return form
 

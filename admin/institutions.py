@@ -43,7 +43,7 @@ class RecommendingInstitutionView(SecureModelView):
 
 class PromotionEventView(SecureModelView):
     # An institution account's events are its own: the institution field is
-    # set by the server for it (SecureModelView._owned).
+    # set by the server for it (admin/editing.py: EditingMixin._owned).
     list_joins = ("institution",)
     column_list = ("title", "institution", "kind", "held_on", "participant_count")
     column_searchable_list = ("title", RecommendingInstitution.name)
@@ -95,7 +95,5 @@ class DomainCenterMemberView(SecureModelView):
     form_columns = ("name", "credit_code", "org_type", "domain_center", "field",
                     *CONTACTS, "authorization_letter")
     # R7: a member joins one of the domain centers, nothing else.
-    form_queries = {
-        "domain_center": lambda: ServiceInstitution.select().where(ServiceInstitution.is_domain_center == True)  # noqa: E712
-    }
+    form_queries = {"domain_center": ServiceInstitution.domain_centers}
     details_related = ((Lab.member_unit, ("name", "category", "status")),)

@@ -16,7 +16,7 @@ class LabView(SecureModelView):
                     "member_unit", "capabilities", *CONTACTS)
     # R5 and R7: offer approved reporters and approved member units only.
     form_queries = {
-        "service_institution": lambda: ServiceInstitution.select().where(ServiceInstitution.status == "approved"),
-        "member_unit": lambda: DomainCenterMember.select().where(DomainCenterMember.status == "approved"),
+        "service_institution": ServiceInstitution.active,
+        "member_unit": DomainCenterMember.approved,
     }
     details_related = ((Project.lab, ("code", "title", "activity_type", "status")),)

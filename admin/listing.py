@@ -192,7 +192,7 @@ class ListingMixin:
             if formatter is not None:
                 cells[name] = lambda row, f=formatter, n=name: f(self, None, row, n)
             elif isinstance(field, ForeignKeyField):
-                cells[name] = lambda row, n=name: "" if row.__data__.get(n) is None else str(getattr(row, n))
+                cells[name] = lambda row, n=name: "" if compat.stored(row, n) is None else str(getattr(row, n))
             elif field is not None:
                 cells[name] = lambda row, n=name, f=field: shown(f, getattr(row, n))
             else:

@@ -8,6 +8,7 @@ from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from peewee import DatabaseError, IntegrityError
 
+import compat
 import models
 from admin.errors import database_error_message
 from models import ALL_MODELS, db
@@ -39,7 +40,7 @@ class RemovalMixin:
                 if refs:
                     return f"“{model}”仍被以下记录引用，不能删除：" + "、".join(refs)
                 for name in self.material_fields():
-                    stage.retire(model.__data__.get(name))
+                    stage.retire(compat.stored(model, name))
                 model.delete_instance()
                 stage.delete_retired()
                 audit.record(current_user._get_current_object(), "delete", self.table, model.id,

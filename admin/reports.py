@@ -5,13 +5,11 @@ import datetime
 from flask import abort, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
-from peewee import JOIN, Case, fn
 
 from admin import listing
 from models import (
     GRADES,
     PerformanceEvaluation,
-    PromotionEvent,
     RecommendingInstitution,
     ServiceInstitution,
     parse_id,
@@ -41,26 +39,8 @@ class ReportsView(BaseView):
         promised, and which institutions are behind."""
         year = self._year_arg()
         behind_only = request.args.get("behind") == "1"
-        Event, RI = PromotionEvent, RecommendingInstitution
-        joined = Event.institution == RI.id
-        if year:
-            joined &= Event.held_on.between(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
-        held = fn.COUNT(Event.id)
-        query = (
-            RI.select(
-                RI.id, RI.name, RI.status, RI.promised_event_count,
-                held.alias("held"),
-                fn.SUM(Case(None, [(Event.kind == "promotion", 1)], 0)).alias("promotions"),
-                fn.SUM(Case(None, [(Event.kind == "matchmaking", 1)], 0)).alias("matchmakings"),
-                fn.MAX(Event.held_on).alias("last_held_on"),
-            )
-            .join(Event, JOIN.LEFT_OUTER, on=joined)
-            .where(RI.status.in_(RI.ACTIVE))
-            .group_by(RI.id, RI.name, RI.status, RI.promised_event_count)
-            .order_by((held - RI.promised_event_count).asc(), RI.name)
-        )
-        if behind_only:
-            query = query.having(held < RI.promised_event_count)
+        RI = RecommendingInstitution
+        query = RI.event_tally(year, behind_only)
         rows = list(query.dicts())
         for row in rows:
             row["status_label"] = RI.status.choices.label(row["status"])
@@ -84,24 +64,14 @@ class ReportsView(BaseView):
     @expose("/evaluations/")
     def evaluations(self):
         """Q5: each approved service institution's evaluation for a year."""
-        year = self._year_arg() or (
-            PerformanceEvaluation.select(fn.MAX(PerformanceEvaluation.year)).scalar()
-            or datetime.date.today().year - 1
-        )
-        SI, PE = ServiceInstitution, PerformanceEvaluation
-        rows = list(
-            SI.select(SI.id, SI.name, SI.is_domain_center, PE.id.alias("evaluation_id"), PE.score, PE.grade)
-            .join(PE, JOIN.LEFT_OUTER, on=((PE.institution == SI.id) & (PE.year == year)))
-            .where(SI.status == "approved")
-            .order_by(PE.score.desc(nulls="LAST"), SI.name)
-            .dicts()
-        )
+        year = self._year_arg() or PerformanceEvaluation.latest_year() or datetime.date.today().year - 1
+        rows = list(ServiceInstitution.evaluated_in(year).dicts())
         counts = {label: 0 for _, label in GRADES}
         for row in rows:
             row["grade_label"] = GRADES.label(row["grade"]) if row["grade"] else ""
             if row["grade"]:
                 counts[row["grade_label"]] += 1
         missing = sum(1 for row in rows if row["evaluation_id"] is None)
-        years = [y for (y,) in PE.select(PE.year).distinct().order_by(PE.year.desc()).tuples()]
+        years = PerformanceEvaluation.years()
         return self.render("admin/report_evaluations.html", rows=rows, year=year, years=years,
                            counts=counts, missing=missing)

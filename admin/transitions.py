@@ -65,7 +65,7 @@ class TransitionsMixin:
         if formdata is None:
             form.version.data = record.version
         for name in transition.required:
-            if name in form._fields:
+            if name in form:
                 form[name].validators = [InputRequired(message="此项为必填项")] + [
                     v for v in form[name].validators if not isinstance(v, Optional)
                 ]
@@ -99,7 +99,7 @@ class TransitionsMixin:
             # at; one that does not is never waved through.
             place_error(form, None, "页面已过期（缺少版本信息），未做任何修改，请重新打开后再办理。")
             return None
-        values = {name: form[name].data for name in t.fields if name in form._fields}
+        values = {name: form[name].data for name in t.fields if name in form}
         try:
             result = workflow.perform(t, record.id, current_user._get_current_object(),
                                       opinion=form.opinion.data or "", values=values, expected_version=version)

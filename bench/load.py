@@ -45,6 +45,7 @@ def prepare(args, env):
 
     from app import create_app
     import models
+    from program import policy
 
     create_app({"DATABASE_URL": env["DATABASE_URL"], "SECRET_KEY": "load"})
     models.db.connect(reuse_if_open=True)
@@ -54,7 +55,7 @@ def prepare(args, env):
     with models.db.atomic():
         for name in names:
             if name not in existing:
-                models.User.create(username=name, role="clerk", password_hash=hashed, display_name=name)
+                models.User.create(username=name, role=policy.CLERK, password_hash=hashed, display_name=name)
     submitted = [p for (p,) in models.Project.select(models.Project.id)
                  .where(models.Project.status == "submitted").order_by(models.Project.id.desc())
                  .limit(args.clerks * 40).tuples()]

@@ -203,7 +203,7 @@ class DemoData(Demo):
 
     # --- professional service institutions (R4) and their evaluations -----------------------
     def service_institutions(self):
-        self.centers = list(ServiceInstitution.select().where(ServiceInstitution.is_domain_center == True))  # noqa: E712
+        self.centers = list(ServiceInstitution.domain_centers())
         self.services = [self.service_institution(i, status) for i, status in enumerate(SI_STATES)]
         self.approved_services = [s for s in self.services if s.status == "approved"]
         self.summary["专业服务机构"] = len(self.services) + len(self.centers)
@@ -265,8 +265,7 @@ class DemoData(Demo):
 
     def labs(self):
         self.labs_made = [self.lab(i, status) for i, status in enumerate(LAB_STATES)]
-        self.directory = [lab for lab in self.labs_made
-                          if lab.status == "approved" and lab.category in Lab.ELIGIBLE_CATEGORIES]
+        self.directory = list(Lab.in_directory().order_by(Lab.id))
         self.design_labs = [lab for lab in self.directory if "industrial_design" in lab.capabilities]
         self.summary["开放实验室"] = len(self.labs_made)
 

@@ -126,16 +126,17 @@ class ScaleSeed:
     def service_institutions(self):
         ensure_domain_centers()
         rnd, now, n, m = self.rnd, self.now, max(60, self.n // 5000), self.material.id
-        rows = [(f"北京高校院所{i + 1}号技术转移中心", self.code(), "北京理工大学", "university", True, True,
-                 "approved" if i % 5 else rnd.choice(("draft", "submitted", "rejected")), m, m, m, m, now, now)
-                for i in range(n)]
+        rows = []
+        for i in range(n):
+            status = "approved" if i % 5 else rnd.choice(("draft", "submitted", "rejected"))
+            rows.append((f"北京高校院所{i + 1}号技术转移中心", self.code(), "北京理工大学", "university", True, True,
+                         status, m, m, m, m, now, now))
         SI = ServiceInstitution
         _insert(SI, [SI.name, SI.credit_code, SI.parent_org_name, SI.parent_org_type, SI.parent_in_platform,
                      SI.is_independent_legal_entity, SI.status, SI.application_form, SI.commitment_letter,
                      SI.management_rules, SI.authorization_letter, SI.created_at, SI.updated_at], rows)
-        self.approved_si = [i for (i,) in SI.select(SI.id).where(SI.status == "approved",
-                                                                 SI.is_domain_center == False).tuples()]  # noqa: E712
-        self.centers = list(SI.select().where(SI.is_domain_center == True))  # noqa: E712
+        self.approved_si = [i for (i,) in SI.authorised().select(SI.id).tuples()]
+        self.centers = list(SI.domain_centers())
         self.counts["service_institution"] = n + len(self.centers)
         self.evaluations()
         self.members()
@@ -176,7 +177,7 @@ class ScaleSeed:
                          Lab.capabilities.db_value(sorted(caps)), status, self.now, self.now))
         _insert(Lab, [Lab.name, Lab.category, Lab.recognition_ref, Lab.service_institution, Lab.capabilities,
                       Lab.status, Lab.created_at, Lab.updated_at], rows)
-        directory = list(Lab.select(Lab.id, Lab.capabilities).where(Lab.status == "approved").tuples())
+        directory = list(Lab.in_directory().select(Lab.id, Lab.capabilities).tuples())
         self.design_labs = [i for i, c in directory if ",industrial_design," in (c or "")]
         self.plain_labs = [i for i, _ in directory]
         self.counts["lab"] = self.n_labs

@@ -1,1 +1,1 @@
-"""Forms and thin WTForms adapters; the rules themselves live in rules.py."""
+"""Forms and thin WTForms adapters; the rules themselves live in program/."""

@@ -1,4 +1,4 @@
-"""Forms and thin WTForms adapters; the rules themselves live in rules.py."""
+"""Forms and thin WTForms adapters; the rules themselves live in program/."""
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
@@ -31,6 +31,6 @@ class ChangePasswordForm(FlaskForm):
         InputRequired(message="请输入新密码"),
         Length(min=passwords.MIN_LENGTH, max=passwords.MAX_LENGTH,
                message=f"新密码为 {passwords.MIN_LENGTH} 至 {passwords.MAX_LENGTH} 位")],
-        description="至少 8 位；不能全是数字、不能包含用户名，也不能是常见密码（如 password、12345678）。")
+        description=passwords.RULES)
     new_password_confirm = PasswordField("再次输入新密码", validators=[
         InputRequired(message="请再次输入新密码"), EqualTo("new_password", message="两次输入的新密码不一致")])

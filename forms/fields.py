@@ -107,7 +107,7 @@ class MaterialUploadField(FileField):
         if stage is None:
             raise RuntimeError("uploads are stored only inside a staged save")
         data, extension = self._checked
-        stage.retire(obj.__data__.get(name))
+        stage.retire(compat.stored(obj, name))
         stored = stage.store(
             data, extension, self.data.filename,
             user=current_user._get_current_object() if current_user.is_authenticated else None,

@@ -1,5 +1,5 @@
-"""Thin WTForms adapters: the rules live in rules.py; these put their
-refusals beside the fields a clerk filled in."""
+"""Thin WTForms adapters: the rules live in program/ (rules, checks,
+invariants); these put their refusals beside the fields a clerk filled in."""
 from flask import flash
 from peewee import ForeignKeyField
 from wtforms.validators import StopValidation, ValidationError
@@ -74,11 +74,12 @@ def apply_record_rules(form, model, stored=None):
     writing anything; put each refusal beside its field. True when clean."""
     record = model()
     if stored is not None:
-        record.__data__ = dict(stored.__data__)
-    for name, field in form._fields.items():
+        compat.copy_stored(stored, record)
+    for field in form:
+        name = field.name
         if isinstance(field, MaterialUploadField):
             if field.data is not None:
-                record.__data__[name] = PENDING_UPLOAD
+                compat.store(record, name, PENDING_UPLOAD)
             continue
         if name in model._meta.fields:
             field.populate_obj(record, name)
@@ -91,7 +92,7 @@ def apply_record_rules(form, model, stored=None):
 def place_error(form, field_name, message):
     """A refusal beside its field, or at the top of the form when the rule
     spans fields or names one this form does not show."""
-    field = form._fields.get(field_name) if field_name else None
+    field = form[field_name] if field_name and field_name in form else None
     if field is not None:
         field.errors = list(field.errors) + [message]
     else:

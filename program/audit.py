@@ -4,7 +4,8 @@ import decimal
 import json
 from typing import Any, Optional
 
-from models import AuditLog
+import compat
+from models import AuditLog, Choices
 
 # Never written to the log, whatever the caller passes.
 SECRET_FIELDS = {"password", "password_hash", "new_password", "current_password", "csrf_token"}
@@ -26,7 +27,7 @@ def snapshot(record: Any) -> dict:
     for field in record._meta.sorted_fields:
         if field.name in SECRET_FIELDS:
             continue
-        data[field.name] = _plain(record.__data__.get(field.name))
+        data[field.name] = _plain(compat.stored(record, field.name))
     return data
 
 
@@ -55,10 +56,11 @@ def record(user: Any, action: str, model: Optional[str] = None, object_id: Optio
     )
 
 
-BASIC_ACTIONS = {
-    "create": "新建", "edit": "修改", "delete": "删除", "export": "导出",
-    "login": "登录", "login_failed": "登录失败", "login_refused": "登录被拒（账号停用或锁定）",
-    "login_locked": "连续登录失败，账号锁定", "unlock_login": "解除登录锁定",
-    "logout": "退出登录", "change_password": "修改密码", "change_password_failed": "修改密码失败（当前密码错误）",
-    "open_account": "开通账号",
-}
+# The trail's own actions (a transition's are its label, workflow.action_label).
+ACTIONS = Choices(
+    ("create", "新建"), ("edit", "修改"), ("delete", "删除"), ("export", "导出"),
+    ("login", "登录"), ("login_failed", "登录失败"), ("login_refused", "登录被拒（账号停用或锁定）"),
+    ("login_locked", "连续登录失败，账号锁定"), ("unlock_login", "解除登录锁定"),
+    ("logout", "退出登录"), ("change_password", "修改密码"), ("change_password_failed", "修改密码失败（当前密码错误）"),
+    ("open_account", "开通账号"),
+)

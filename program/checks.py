@@ -23,6 +23,7 @@ from peewee import (
     TextField,
 )
 
+import compat
 import models
 from models import User
 from program import policy
@@ -179,7 +180,7 @@ def general_field_bounds(record: Any) -> list[RuleViolation]:
     within 1949–2100. One violation per field, all of them at once."""
     found = []
     for field in record._meta.sorted_fields:
-        value = record.__data__.get(field.name)
+        value = compat.stored(record, field.name)
         if value is None:
             continue
         message = _field_bounds(record, field, value)
@@ -218,15 +219,13 @@ LAST_ADMIN = "这是系统中最后一个启用的系统管理员账号，不能
 
 
 def other_active_admins(user: User) -> bool:
-    return (User.select()
-            .where(User.role == policy.ADMIN, User.is_active == True, User.id != user.id)  # noqa: E712
-            .exists())
+    return User.active_admins().where(User.id != user.id).exists()
 
 
 def hold_active_admins() -> None:
     """Two administrators stepping down at once: the second waits for the
     first, then counts again."""
-    models.hold(User.select(User.id).where(User.role == policy.ADMIN, User.is_active == True))  # noqa: E712
+    models.hold(User.active_admins().select(User.id))
 
 
 def general_keeps_an_admin(user: User) -> None:

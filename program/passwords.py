@@ -12,6 +12,8 @@ from typing import Optional
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
+# What the forms tell a user before they choose.
+RULES = f"至少 {MIN_LENGTH} 位；不能全是数字、不能包含用户名，也不能是常见密码（如 password、12345678）。"
 MIN_SCORE = 2  # zxcvbn's 0–4: 2 is "somewhat guessable", about 10^6 guesses or more
 
 # zxcvbn's pattern names -> what a clerk reads.

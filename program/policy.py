@@ -23,6 +23,10 @@ ROLES = (
     (INSTITUTION, "推荐机构账号"),
 )
 
+# The roles that keep the system (accounts, policy settings); at least one
+# active account must hold one (checks.general_keeps_an_admin).
+ADMINISTRATORS = frozenset({ADMIN})
+
 # Who takes which step of the workflows.
 OFFICE = frozenset({ADMIN, CLERK})
 # R2 (Q4): approving a recommending institution is the commission's.
@@ -105,8 +109,9 @@ def allows(user: Any, table: str, operation: str) -> bool:
 
 
 def is_scoped(user: Any) -> bool:
-    """Does this user see only the rows of their own institution?"""
-    return _active(user) and user.role in SCOPE
+    """Does this user see only the rows of their own institution? (By role
+    alone: a scoped role stays scoped whatever else is true of the user.)"""
+    return getattr(user, "role", None) in SCOPE
 
 
 def owner_field(user: Any, table: str) -> Optional[str]:
@@ -137,9 +142,8 @@ def sees_office_records(user: Any) -> bool:
 
 
 def administers(role: str) -> bool:
-    """The role that keeps the system: accounts, policy settings. At least
-    one active account must hold it (checks.general_keeps_an_admin)."""
-    return role == ADMIN
+    """Does this role keep the system (ADMINISTRATORS)?"""
+    return role in ADMINISTRATORS
 
 
 def needs_institution(role: str) -> bool:

@@ -8,7 +8,6 @@ The single functions (r1_…, r11_…) serve the workflow's guards and the
 reports; program/invariants.py says which of them (and of the general
 checks) apply to each kind of record, always.
 """
-import datetime
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import Iterable, Optional
 
@@ -286,17 +285,9 @@ def annual_voucher_cap(project: Project) -> None:
     if cap is None or project.voucher_amount is None:
         return
     year = (project.created_at or models.now()).year
-    start, end = datetime.datetime(year, 1, 1), datetime.datetime(year + 1, 1, 1)
+    # Two applications at once: the second waits for the first, then adds it.
     models.hold(Enterprise.select(Enterprise.id).where(Enterprise.id == project.enterprise_id))
-    others = (
-        Project.select(Project.voucher_amount)
-        .where(Project.enterprise == project.enterprise_id,
-               Project.created_at >= start, Project.created_at < end,
-               Project.status != "rejected")
-    )
-    if project.id is not None:
-        others = others.where(Project.id != project.id)
-    total = sum((amount for (amount,) in others.tuples()), Decimal("0.00")) + project.voucher_amount
+    total = Project.vouchers_in_year(project.enterprise_id, year, excluding=project.id) + project.voucher_amount
     if total > cap:
         raise RuleViolation(
             "voucher_amount",

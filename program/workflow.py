@@ -180,8 +180,8 @@ def state_label(model: Any, value: str) -> str:
 def action_label(action: str, table: Optional[str] = None) -> str:
     """The Chinese name of an audited action: one of the audit trail's own,
     or a transition's."""
-    if action in audit.BASIC_ACTIONS:
-        return audit.BASIC_ACTIONS[action]
+    if action in audit.ACTIONS:
+        return audit.ACTIONS.label(action)
     transition = get(table, action) or next((t for t in TRANSITIONS if t.name == action), None)
     return transition.label if transition else action
 

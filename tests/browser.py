@@ -4,18 +4,21 @@ against the test app served on a loopback port.
 Playwright's own browser download cannot work on these machines; the tests
 use /usr/bin/chromium (`apt-get install chromium`, which .ci/run does). Where
 it is missing the browser tests are skipped, unless REQUIRE_BROWSER=1 (CI)
-makes that a failure. Screenshots go to tests/screenshots/ (ignored by git).
+makes that a failure. Screenshots go to $TMPDIR/voucher-screenshots/, or to
+the folder SCREENSHOTS names.
 """
 import os
 import re
 import shutil
+import tempfile
 import threading
 
 import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-SHOTS = os.path.join(os.path.dirname(__file__), "screenshots")
+# Outside the checkout unless asked (SCREENSHOTS=tests/screenshots, ignored by git).
+SHOTS = os.environ.get("SCREENSHOTS") or os.path.join(tempfile.gettempdir(), "voucher-screenshots")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 

@@ -20,6 +20,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 import models
 from tests.support import (
+    PASSWORD,
     TEST_DB,
     QueryCounter,
     csrf_token,
@@ -28,6 +29,9 @@ from tests.support import (
     postgres_server_url,
     wipe,
 )
+
+# The browser's fixtures (live_server, browser, page) for every test module.
+pytest_plugins = ("tests.browser",)
 
 # Hypothesis keeps nothing in the checkout (.hypothesis/): no example
 # database (the properties are checked afresh each run), its caches in /tmp.
@@ -119,21 +123,26 @@ def client(app):
 def as_role(client):
     """Sign the test client in as a fresh user of the given role, whoever
     was signed in before (logged out first): the one way tests log in and
-    out. as_role.out() only logs out."""
+    out. as_role.user(name) signs in an existing account; as_role.out()
+    only logs out. (The login tests themselves post to /login.)"""
 
     def out():
         client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
 
-    def _as(role, institution=None):
+    def user(username, password=PASSWORD):
+        """Sign in as an existing account."""
         if client.get_cookie("session") is not None:
             out()
-        username = f"{role}_{uuid.uuid4().hex[:6]}"
-        make_user(username, role, institution=institution)
-        response = login(client, username)
+        response = login(client, username, password)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
 
-    _as.out = out
+    def _as(role, institution=None):
+        username = f"{role}_{uuid.uuid4().hex[:6]}"
+        make_user(username, role, institution=institution)
+        return user(username)
+
+    _as.out, _as.user = out, user
     return _as
 
 

@@ -11,7 +11,7 @@ import models
 from program import audit
 from tests import factories
 from tests.formtools import read_form
-from tests.support import csrf_token, log_out, login, make_user, version_of
+from tests.support import csrf_token, make_user, version_of
 from tests.test_crud import payloads
 from tests.test_materials import PDF, ri_form, upload
 
@@ -143,7 +143,7 @@ def test_the_submitter_is_kept_on_the_record_and_may_not_approve(client, as_role
     assert models.Lab.get_by_id(lab.id).status == "submitted"
 
 
-def test_a_record_submitted_outside_the_screens_keeps_its_submitter_out_of_the_approval(client):
+def test_a_record_submitted_outside_the_screens_keeps_its_submitter_out_of_the_approval(client, as_role):
     """Imported or created on the command line: no audit row says who
     submitted, the record itself does."""
 
@@ -152,13 +152,12 @@ def test_a_record_submitted_outside_the_screens_keeps_its_submitter_out_of_the_a
     reporter = factories.service_institution()
     lab = factories.lab(reporter, status="submitted", submitted_by=submitter)
     assert not models.AuditLog.select().where(models.AuditLog.action == "submit").exists()
-    login(client, "importer")
+    as_role.user("importer")
     token = csrf_token(client, "/admin/")
     refused = client.post("/admin/lab/approve/", data={"id": lab.id, "opinion": "同意", "csrf_token": token,
                                                        "version": lab.version})
     assert "不能审核自己提交的申请" in refused.get_data(as_text=True)
-    log_out(client)
-    login(client, "reviewer_clerk")
+    as_role.user("reviewer_clerk")
     token = csrf_token(client, "/admin/")
     assert client.post("/admin/lab/approve/", data={"id": lab.id, "opinion": "同意", "version": lab.version,
                                                     "csrf_token": token}).status_code == 302

@@ -4,7 +4,7 @@ inline handlers — bulk actions, delete confirmations, filters, date pickers,
 the enterprise lookup — still work."""
 import models
 from tests import factories
-from tests.browser import browser, live_server, needs_browser, page  # noqa: F401 - fixtures
+from tests.browser import needs_browser
 from tests.support import PASSWORD, make_user
 
 pytestmark = needs_browser

@@ -12,7 +12,9 @@ import compat
 import models
 from tests import factories
 
-FLASK_ADMIN_STATIC = os.path.join(os.path.dirname(__import__("flask_admin").__file__), "static", "admin", "js")
+FLASK_ADMIN = os.path.dirname(__import__("flask_admin").__file__)
+FLASK_ADMIN_STATIC = os.path.join(FLASK_ADMIN, "static", "admin", "js")
+FLASK_ADMIN_TEMPLATES = os.path.join(FLASK_ADMIN, "templates", "bootstrap4", "admin")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -28,7 +30,11 @@ def test_flask_admin_scripts_still_find_what_our_table_writes():
     actions = open(os.path.join(FLASK_ADMIN_STATIC, "actions.js"), encoding="utf-8").read()
     for selector in ("input.action-checkbox", ".action-rowtoggle", "#action_form", "var modelActions"):
         assert selector in actions, selector
-    filters = open(os.path.join(FLASK_ADMIN_STATIC, "filters.js"), encoding="utf-8").read()
+    # The filters script the Bootstrap 4 list page loads.
+    list_page = open(os.path.join(FLASK_ADMIN_TEMPLATES, "model", "list.html"), encoding="utf-8").read()
+    script = re.search(r"admin/js/(\w+filters\.js)", list_page).group(1)
+    assert script == "bs4_filters.js"
+    filters = open(os.path.join(FLASK_ADMIN_STATIC, script), encoding="utf-8").read()
     for selector in ("a.filter", "#filter-groups-data", ".field-filters"):
         assert selector in filters, selector
     ours = open(os.path.join(ROOT, "static", "js", "app.js"), encoding="utf-8").read()
@@ -84,3 +90,31 @@ def test_the_optimistic_lock_is_in_the_update_itself():
     with pytest.raises(models.StaleRecord):
         second.save()
     assert models.Enterprise.get_by_id(first.id).employee_count == 30
+
+
+def test_our_row_delete_button_is_flask_admins_with_its_confirmation_moved():
+    """admin/listing.py writes the delete form flask-admin's row_actions.html
+    writes (the same fields to the same view), with the confirmation
+    flask-admin wrote inline (faHelpers.safeConfirm) done by app.js."""
+    row_actions = open(os.path.join(FLASK_ADMIN_TEMPLATES, "model", "row_actions.html"), encoding="utf-8").read()
+    delete_row = row_actions[row_actions.index("macro delete_row"):row_actions.index("endmacro", row_actions.index(
+        "macro delete_row"))]
+    for piece in ("get_url('.delete_view')", "delete_form.id(", "delete_form.url(", "csrf_token", "faHelpers.safeConfirm"):
+        assert piece in delete_row, piece
+    helpers = open(os.path.join(FLASK_ADMIN_STATIC, "helpers.js"), encoding="utf-8").read()
+    assert "safeConfirm" in helpers
+    actions = open(os.path.join(FLASK_ADMIN, "actions.py"), encoding="utf-8").read()
+    assert 'request.form.getlist("rowid")' in actions
+
+
+def test_the_delete_form_and_the_action_data(app, client, as_role):
+    factories.world()
+    as_role("clerk")
+    page = client.get("/admin/new_tech_product/").get_data(as_text=True)
+    view = next(v for v in compat.registered_views(app.extensions["admin"][0])
+                if getattr(v, "table", "") == "new_tech_product")
+    with app.test_request_context():
+        assert set(view.get_delete_form()()._fields) >= {"id", "url"}
+    for name in ("id", "url", "csrf_token"):
+        assert f'name="{name}"' in page
+    assert 'id="message-data"' in page and 'id="actions-confirmation-data"' in page

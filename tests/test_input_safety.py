@@ -12,7 +12,7 @@ import models
 from program import checks, parameters
 from tests import factories
 from tests.formtools import field_errors, resubmit
-from tests.support import TEST_DB, csrf_token, log_out, make_user
+from tests.support import TEST_DB, csrf_token, make_user
 
 
 def post(client, url, data):
@@ -247,7 +247,7 @@ def test_noncharacters_are_refused_and_a_login_name_with_them_is_not_recorded(cl
     as_role("clerk")
     response = post(client, "/admin/enterprise/new/", enterprise_form(name="北京\uffff科技"))
     assert any("不可见字符" in e for e in field_errors(response)), field_errors(response)
-    log_out(client)
+    as_role.out()
     token = csrf_token(client)
     client.post("/login", data={"username": "ab\uffffcd", "password": "x", "csrf_token": token})
     assert not models.AuditLog.select().where(models.AuditLog.username.contains("\uffff")).exists()

@@ -7,7 +7,7 @@ import zipfile
 import models
 from tests import factories
 from tests.formtools import read_form
-from tests.support import csrf_token, log_out
+from tests.support import csrf_token
 from tests.test_crud import payloads
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -116,7 +116,7 @@ def test_downloads_follow_the_record_permissions(client, as_role):
     upload(client, "recommending_institution", ri.id, "application_form", PDF, "a.pdf", ri_form(w))
     upload(client, "recommending_institution", other.id, "application_form", PDF, "b.pdf",
            dict(ri_form(w), name=other.name, credit_code=other.credit_code))
-    log_out(client)
+    as_role.out()
 
     url = f"/admin/recommending_institution/material/application_form/?id={ri.id}"
     anonymous = client.get(url)

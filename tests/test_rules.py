@@ -9,7 +9,7 @@ import models
 from program import checks, parameters
 from tests import factories
 from tests.formtools import field_errors, read_form, resubmit
-from tests.support import csrf_token, log_out
+from tests.support import csrf_token
 
 
 def edit_url(table, record):
@@ -427,7 +427,6 @@ def test_policy_settings_are_admin_only_checked_and_audited(client, as_role, app
     assert setting.value == "0.30"
     as_role("clerk")
     assert client.get(edit_url("policy_setting", setting)).status_code == 403
-    log_out(client)
     as_role("admin")
     refused(resubmit(client, edit_url("policy_setting", setting), value="1.5"), "比例应为大于 0、不大于 1 的小数")
     saved(resubmit(client, edit_url("policy_setting", setting), value="0.25"))

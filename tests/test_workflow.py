@@ -11,7 +11,7 @@ import models
 from program import workflow
 from tests import factories
 from tests.formtools import field_errors, resubmit
-from tests.support import TEST_DB, csrf_token, log_out, make_user, version_of
+from tests.support import TEST_DB, csrf_token, make_user, version_of
 
 # Written out from the issue and DOMAIN.md §2, not read from workflow.py.
 EXPECTED = {
@@ -170,7 +170,6 @@ def test_the_submitter_may_not_approve(client, as_role):
     response = take(client, "lab", "approve", lab)
     assert any("不能审核自己提交的申请" in e for e in field_errors(response))
     assert status_of("lab", lab) == "submitted"
-    log_out(client)
     as_role("clerk")
     take(client, "lab", "approve", lab)
     assert status_of("lab", lab) == "approved"
@@ -180,7 +179,6 @@ def test_only_the_commission_approves_recommending_institutions(client, as_role)
     ri = record_in("recommending_institution", "submitted")
     as_role("clerk")
     assert take(client, "recommending_institution", "approve", ri).status_code == 403
-    log_out(client)
     as_role("reviewer")
     take(client, "recommending_institution", "approve", ri, opinion="市科委审核通过")
     row = models.RecommendingInstitution.get_by_id(ri.id)
@@ -278,7 +276,6 @@ def test_lists_and_details_show_the_transitions_the_user_may_take(client, as_rol
     assert f"/admin/lab/approve/?id={approved.id}" not in page.replace("&amp;", "&")
     details = client.get(f"/admin/lab/details/?id={submitted.id}").get_data(as_text=True)
     assert "审核通过" in details and "驳回" in details
-    log_out(client)
     as_role("reviewer")
     page = client.get("/admin/lab/").get_data(as_text=True)
     assert "/admin/lab/approve/" not in page
@@ -314,7 +311,6 @@ def test_bulk_reject_needs_the_opinion_and_the_role(client, as_role):
     token = csrf_token(client, "/admin/lab/")
     client.post("/admin/lab/bulk/reject/", data={"ids": str(a.id), "opinion": "", "csrf_token": token})
     assert status_of("lab", a) == "submitted"
-    log_out(client)
     as_role("reviewer")
     token = csrf_token(client, "/admin/")
     assert client.post("/admin/lab/bulk/reject/", data={"ids": str(a.id), "opinion": "x",
@@ -423,7 +419,7 @@ def test_account_opening_end_to_end(client, as_role, app):
     again = take(client, "recommending_institution", "open_account", ri)
     assert any("不能开通系统账号" in e for e in field_errors(again))
     assert models.User.select().where(models.User.institution == ri.id).count() == 1
-    log_out(client)
+    as_role.out()
 
     # First login goes to the forced password change before anything else.
     token = csrf_token(client)
@@ -446,7 +442,7 @@ def test_account_opening_end_to_end(client, as_role, app):
     assert done.status_code == 302
     assert client.get("/admin/recommending_institution/").status_code == 200
     assert not models.User.get_by_id(account.id).must_change_password
-    log_out(client)
+    as_role.out()
 
     token = csrf_token(client)
     old = client.post("/login", data={"username": "haidian_fhq", "password": password, "csrf_token": token})
@@ -458,13 +454,13 @@ def test_account_opening_end_to_end(client, as_role, app):
     url = f"/admin/recommending_institution/edit/?id={ri.id}"
     resubmit(client, url, introduction="服务海淀小微企业", service_features="政策辅导、需求对接")
     assert models.RecommendingInstitution.get_by_id(ri.id).status == "profile_completed"
-    log_out(client)
+    as_role.out()
 
     # Admin disables the account; it can no longer log in.
     as_role("admin")
     resubmit(client, f"/admin/user/edit/?id={account.id}", is_active=None)
     assert not models.User.get_by_id(account.id).is_active
-    log_out(client)
+    as_role.out()
     token = csrf_token(client)
     refused = client.post("/login", data={"username": "haidian_fhq", "password": "New-pass-2026", "csrf_token": token})
     assert "用户名或密码错误" in refused.get_data(as_text=True)
@@ -494,8 +490,8 @@ def test_institution_cannot_reach_anothers_records_by_any_path(client, as_role):
         f"/admin/promotion_event/details/?id={their_event.id}",
         f"/admin/promotion_event/edit/?id={their_event.id}",
     ]
-    for url in gets:
-        assert client.get(url).status_code in (403, 404), url
+    for url in gets:  # another's row: not found, as if it did not exist
+        assert client.get(url).status_code == 404, url
     forbidden = [
         "/admin/recommending_institution/export/csv/",
         "/admin/promotion_event/export/csv/",
@@ -507,16 +503,16 @@ def test_institution_cannot_reach_anothers_records_by_any_path(client, as_role):
     ]
     for url in forbidden:
         assert client.get(url).status_code == 403, url
-    posts = [
-        ("/admin/recommending_institution/delete/", {"id": other.id}),
-        ("/admin/recommending_institution/approve/", {"id": other.id, "opinion": "x"}),
-        ("/admin/recommending_institution/action/", {"action": "approve", "rowid": [other.id]}),
-        ("/admin/recommending_institution/bulk/approve/", {"ids": str(other.id), "opinion": "x"}),
-        ("/admin/promotion_event/delete/", {"id": their_event.id}),
-        (f"/admin/promotion_event/edit/?id={their_event.id}", {"title": "改"}),
+    posts = [  # an operation the role lacks: 403; an operation it has, on another's row: 404
+        ("/admin/recommending_institution/delete/", {"id": other.id}, 403),
+        ("/admin/recommending_institution/approve/", {"id": other.id, "opinion": "x"}, 403),
+        ("/admin/recommending_institution/action/", {"action": "approve", "rowid": [other.id]}, 403),
+        ("/admin/recommending_institution/bulk/approve/", {"ids": str(other.id), "opinion": "x"}, 403),
+        ("/admin/promotion_event/delete/", {"id": their_event.id}, 404),
+        (f"/admin/promotion_event/edit/?id={their_event.id}", {"title": "改"}, 404),
     ]
-    for url, data in posts:
-        assert client.post(url, data=dict(data, csrf_token=token)).status_code in (403, 404), url
+    for url, data, status in posts:
+        assert client.post(url, data=dict(data, csrf_token=token)).status_code == status, url
     assert models.RecommendingInstitution.get_by_id(other.id).status == "submitted"
     assert models.PromotionEvent.get_by_id(their_event.id).title == their_event.title
 

@@ -1,5 +1,5 @@
 /* The back office's own behaviour, as a file: the Content-Security-Policy
-   (security.py) runs no inline script and no inline event handler, so what
+   (web/security.py) runs no inline script and no inline event handler, so what
    flask-admin's templates did with onclick="…" is bound here. Loaded after
    jQuery and flask-admin's scripts. */
 (function ($) {

@@ -105,6 +105,8 @@ class PolicySettingView(SecureModelView):
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         del form.key
+        if obj is not None and obj.key in parameters.PARAMETERS:
+            form.value.description = f"参数：{parameters.PARAMETERS[obj.key][1]}（{obj.key}）"
         return form
 
 

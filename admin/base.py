@@ -98,11 +98,11 @@ class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersM
         """The record's own fields in form order, then status and review, then
         the bookkeeping columns last."""
         hidden = set(self.column_details_exclude_list or ())
+        bookkeeping = ["id", "created_at", "updated_at"]
         first = []
         for name in (*(self.column_list or ()), *(self.form_columns or ())):
-            if name in model._meta.fields and name not in first:
+            if name in model._meta.fields and name not in first and name not in bookkeeping:
                 first.append(name)
-        bookkeeping = ["id", "created_at", "updated_at"]
         rest = [n for n in model._meta.fields if n not in first and n not in bookkeeping and n != "version"]
         return [n for n in first + rest + bookkeeping if n not in hidden]
 

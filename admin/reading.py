@@ -197,6 +197,7 @@ class ReadingMixin:
             label = field.verbose_name or field.name
             owner = field.model._meta.verbose_name
             if field.model is not self.model and not label.startswith(owner):
-                label = owner + label
+                # "机构名称" of a 推荐机构 reads 推荐机构名称, not 推荐机构机构名称.
+                label = owner + (label[2:] if label.startswith("机构") else label)
             names.append(label)
         return "搜索：" + "、".join(names) if names else "搜索"

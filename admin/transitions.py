@@ -80,6 +80,11 @@ class TransitionsMixin:
         return_url = get_redirect_target() or self.get_url(".index_view")
         record_id = request.form.get("id") if request.method == "POST" else request.args.get("id")
         record = self.get_one(record_id)  # scoped: 404 outside the user's rows
+        refusal = workflow.why_not(t, record, current_user._get_current_object())
+        if request.method == "GET" and refusal:
+            # Said before any form is filled in, not after it is confirmed.
+            flash(refusal, "error")
+            return redirect(self.get_url(".details_view", id=record.id, url=return_url))
         form = self.transition_form(t, record, request.form if request.method == "POST" else None)
         if request.method == "POST" and form.validate():
             done = self.take(t, record, form, return_url)

@@ -137,8 +137,10 @@ class DemoData(Demo):
     def account(self, username, role, display_name, institution=None):
         password = passwords.generate()
         self.passwords[username] = (role, password)
+        # R2 (Q4): an institution's first password is changed at its first login.
         return User.create(username=username, display_name=display_name, role=role, institution=institution,
-                           password_hash=generate_password_hash(password))
+                           password_hash=generate_password_hash(password),
+                           must_change_password=policy.needs_institution(role))
 
     def office_accounts(self):
         self.account("admin", policy.ADMIN, "系统管理员")

@@ -215,6 +215,15 @@ def general_username(user: User) -> None:
         raise RuleViolation("username", problem)
 
 
+def general_account_institution(user: User) -> None:
+    """An institution's account belongs to its institution (Q4); no other
+    account does."""
+    if policy.needs_institution(user.role) and user.institution_id is None:
+        raise RuleViolation("institution", "推荐机构账号须选择所属推荐机构")
+    if not policy.needs_institution(user.role) and user.institution_id is not None:
+        raise RuleViolation("institution", "只有推荐机构账号可以选择所属推荐机构")
+
+
 LAST_ADMIN = "这是系统中最后一个启用的系统管理员账号，不能{what}；请先为另一位同事开通系统管理员账号"
 
 

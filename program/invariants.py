@@ -8,6 +8,7 @@ Who calls what:
   runs it before any record is saved (program/signals.py), so the command
   line, the demo data and later imports cannot write what a form would refuse.
 """
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +33,7 @@ from program.checks import (
     RuleViolation,
     check_email,
     check_phone,
+    general_account_institution,
     general_credit_code,
     general_field_bounds,
     general_keeps_an_admin,
@@ -111,6 +113,12 @@ def _r9_when_lab_chosen(project):
         r9_industrial_design_lab(project)
 
 
+def _held_already(event):
+    """R3 counts the events held: one dated in the future has not been."""
+    if event.held_on is not None and event.held_on > datetime.date.today():
+        raise RuleViolation("held_on", f"举办日期 {event.held_on} 晚于今天；请在活动举办后登记")
+
+
 def _product_dates(product):
     if product.valid_from and product.valid_to and product.valid_from > product.valid_to:
         raise RuleViolation("valid_to", f"有效期止 {product.valid_to} 早于有效期起 {product.valid_from}")
@@ -162,10 +170,10 @@ RECORD_RULES = {
               general_voucher_within_contract, r10_contract, r11_contract_covers_purchases,
               annual_voucher_cap, r12_completion),
     ProjectPurchase: (_positive("amount"), r11_product_valid_on, r11_purchase_within_cap),
-    PromotionEvent: (_not_negative("participant_count"),),
+    PromotionEvent: (_not_negative("participant_count"), _held_already),
     PerformanceEvaluation: (_evaluation,),
     PolicySetting: (parameters.check_setting,),
-    User: (general_username, general_keeps_an_admin),
+    User: (general_username, general_account_institution, general_keeps_an_admin),
 }
 
 

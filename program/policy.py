@@ -54,7 +54,8 @@ ACCESS = {
     ADMIN: {
         **{t: FULL for t in PROGRAM_TABLES},
         "user": FULL,
-        "policy_setting": FULL,
+        # The keys are the program's, written by init-db: edited, never added or removed.
+        "policy_setting": READ | {"edit"},
         # The trail is read, never written by hand, by anyone.
         "audit_log": READ,
         "report": frozenset({"list"}),

@@ -207,6 +207,19 @@ def follow_up(record: Any, user: Any) -> None:
 TAKEN_MEANWHILE = "该记录刚刚已被他人处理，当前状态为“{state}”，未做任何修改"
 
 
+def why_not(transition: Transition, record: Any, user: Any) -> Optional[str]:
+    """Why this user cannot take this transition on this record now, before
+    any form is filled in (None: they can): the state, and the separation
+    of duties."""
+    model = transition.model
+    if record.status not in transition.sources:
+        allowed = "、".join(state_label(model, s) for s in transition.sources)
+        return f"当前状态为“{state_label(model, record.status)}”，不能{transition.label}（须为“{allowed}”）"
+    if transition.not_by_submitter and record.submitted_by_id == user.id:
+        return "提交该申请的用户不能审核自己提交的申请，请由其他工作人员办理"
+    return None
+
+
 def check(transition: Transition, record: Any, user: Any, opinion: str = "",
           expected_version: Optional[int] = None) -> None:
     """Everything but the rules on the new values: role, state, opinion,
@@ -218,15 +231,11 @@ def check(transition: Transition, record: Any, user: Any, opinion: str = "",
     model = transition.model
     if expected_version is not None and record.version != expected_version:
         raise WorkflowError(TAKEN_MEANWHILE.format(state=state_label(model, record.status)))
-    if record.status not in transition.sources:
-        allowed = "、".join(state_label(model, s) for s in transition.sources)
-        raise WorkflowError(
-            f"当前状态为“{state_label(model, record.status)}”，不能{transition.label}（须为“{allowed}”）"
-        )
+    refusal = why_not(transition, record, user)
+    if refusal:
+        raise WorkflowError(refusal)
     if transition.opinion_required and not (opinion or "").strip():
         raise WorkflowError(f"{transition.label}须填写意见", field="opinion")
-    if transition.not_by_submitter and record.submitted_by_id == user.id:
-        raise WorkflowError("提交该申请的用户不能审核自己提交的申请，请由其他工作人员办理")
 
 
 def perform(transition: Transition, record_id: int, user: Any, opinion: str = "",

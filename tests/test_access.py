@@ -17,7 +17,8 @@ ALL, READ = set(OPS), {"list", "details", "export"}
 
 def expected(role, table):
     if role == "admin":
-        return READ if table == "audit_log" else ALL
+        # The trail is read only; the policy's keys are edited, never added or removed.
+        return READ if table == "audit_log" else READ | {"edit"} if table == "policy_setting" else ALL
     if role == "clerk":
         if table == "user":
             return set()

@@ -3,6 +3,7 @@ money out of its column or not a number, text too long or with NUL and
 invisible characters, dates outside 1949–2100, a thousand-word search, the
 database's own refusals; and the program's own guards: a second account for
 one institution, policy keys, the last administrator."""
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -173,13 +174,18 @@ def test_a_live_policy_key_is_neither_renamed_nor_deleted(client, as_role):
     client.post(url, data={"key": "r11_cap_renamed", "value": "0.30", "version": setting.version,
                            "csrf_token": csrf_token(client, url)})
     assert models.PolicySetting.get_by_id(setting.id).key == "r11_purchase_cap_ratio"
-    deleted = client.post("/admin/policy_setting/delete/", follow_redirects=True, data={
+    # Neither deleted nor added on the screens (the access policy), nor by
+    # any other path (the rules).
+    deleted = client.post("/admin/policy_setting/delete/", data={
         "id": setting.id, "csrf_token": csrf_token(client, "/admin/policy_setting/")})
-    assert "正在使用，不能删除" in deleted.get_data(as_text=True)
+    assert deleted.status_code == 403
+    assert client.get("/admin/policy_setting/new/").status_code == 403
+    assert "创建" not in client.get("/admin/policy_setting/").get_data(as_text=True)
+    with pytest.raises(checks.RuleViolation, match="正在使用，不能删除"):
+        setting.delete_instance()
+    with pytest.raises(checks.RuleViolation, match="未知的参数键"):
+        models.PolicySetting.create(key="made_up_key", value="1")
     assert models.PolicySetting.get_or_none(models.PolicySetting.id == setting.id) is not None
-    unknown = post(client, "/admin/policy_setting/new/", {"key": "made_up_key", "value": "1"})
-    assert unknown.status_code == 200
-    assert not models.PolicySetting.select().where(models.PolicySetting.key == "made_up_key").exists()
 
 
 @pytest.mark.parametrize("change", ({"role": "clerk"}, {"is_active": None}))
@@ -251,3 +257,22 @@ def test_noncharacters_are_refused_and_a_login_name_with_them_is_not_recorded(cl
     token = csrf_token(client)
     client.post("/login", data={"username": "ab\uffffcd", "password": "x", "csrf_token": token})
     assert not models.AuditLog.select().where(models.AuditLog.username.contains("\uffff")).exists()
+
+
+def test_an_institution_account_belongs_to_an_institution(client, as_role):
+    account = make_user("zhangwei", "clerk")
+    as_role("admin")
+    response = resubmit(client, f"/admin/user/edit/?id={account.id}", role="institution")
+    assert any("推荐机构账号须选择所属推荐机构" in e for e in field_errors(response)), field_errors(response)
+    assert models.User.get_by_id(account.id).role == "clerk"
+
+
+def test_an_event_is_recorded_once_it_has_been_held(client, as_role):
+    w = factories.world()
+    as_role("clerk")
+    future = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    response = post(client, "/admin/promotion_event/new/", {
+        "institution": w["recommending_institution"].id, "kind": "promotion", "held_on": future,
+        "title": "尚未举办的宣讲会", "participant_count": "10"})
+    assert any("晚于今天" in e for e in field_errors(response)), field_errors(response)
+    assert not models.PromotionEvent.select().where(models.PromotionEvent.title == "尚未举办的宣讲会").exists()

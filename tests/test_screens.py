@@ -47,7 +47,9 @@ def test_every_screen_renders_in_chinese(client, as_role, table):
     record_id = w[table].id if table in w else models.User.select().first().id
     urls = [f"/admin/{table}/", f"/admin/{table}/details/?id={record_id}"]
     if table != "audit_log":
-        urls += [f"/admin/{table}/new/", f"/admin/{table}/edit/?id={record_id}"]
+        urls.append(f"/admin/{table}/edit/?id={record_id}")
+    if table not in ("audit_log", "policy_setting"):  # the trail and the policy's keys are never added by hand
+        urls.append(f"/admin/{table}/new/")
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url

@@ -606,3 +606,11 @@ def test_a_confirmation_that_does_not_say_its_version_is_refused(client, as_role
         response = client.post("/admin/lab/approve/", data=data)
         assert response.status_code == 200 and "页面已过期" in response.get_data(as_text=True), version
     assert status_of("lab", lab) == "submitted"
+
+
+def test_a_transition_that_cannot_be_taken_says_why_before_its_form(client, as_role):
+    project = factories.project(factories.enterprise(), factories.lab(factories.service_institution()))
+    as_role("clerk")
+    response = client.get(f"/admin/project/grant/?id={project.id}", follow_redirects=True)
+    assert "当前状态为“草稿”，不能申报成功" in response.get_data(as_text=True)
+    assert 'name="voucher_granted_on"' not in response.get_data(as_text=True)

@@ -71,8 +71,11 @@ class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersM
         if workflow.for_table(self.table) and self.column_list:
             self._transitions_column()
         super().__init__(model, **kwargs)
-        for flt in compat.filters(self):
-            guard_filter(flt)
+
+    def get_filters(self):
+        """Every filter checks its value from the URL and speaks the office's
+        words (flask-admin caches the menu from this list)."""
+        return [guard_filter(flt) for flt in super().get_filters() or ()] or None
 
     def _labels_and_formatters(self, model):
         """Labels from the fields' verbose names (one place per model); values

@@ -6,10 +6,24 @@ import unicodedata
 from flask import url_for
 from flask_admin.contrib.peewee.filters import (
     BooleanEqualFilter,
+    DateNotBetweenFilter,
+    DateTimeNotBetweenFilter,
+    FilterEmpty,
     FilterEqual,
+    FilterGreater,
+    FilterInList,
     FilterLike,
+    FilterNotInList,
+    FilterSmaller,
 )
-from flask_admin.model.filters import BaseBooleanFilter, BaseIntFilter
+from flask_admin.model.filters import (
+    BaseBooleanFilter,
+    BaseDateBetweenFilter,
+    BaseDateFilter,
+    BaseDateTimeBetweenFilter,
+    BaseDateTimeFilter,
+    BaseIntFilter,
+)
 from peewee import BooleanField, ForeignKeyField, IntegerField
 
 import compat
@@ -54,10 +68,52 @@ def guard_filter(flt):
             return False
         if integer and not all(_small_int(part) for part in value.split(",")):
             return False
-        return check(value)
+        return check(_range(flt, value))
 
     flt.validate = validate
+    _in_office_words(flt)
     return flt
+
+
+RANGE_SEPARATOR = " 至 "  # static/js/zh.js writes date ranges so
+
+
+def _range(flt, value):
+    """A date range as the Chinese picker writes it ("2026-01-01 至
+    2026-03-31"), in the form flask-admin's range filters read."""
+    if isinstance(flt, (BaseDateBetweenFilter, BaseDateTimeBetweenFilter)):
+        return value.replace(RANGE_SEPARATOR, " to ")
+    return value
+
+
+# Operation names in the words of an office form. flask-admin's own Chinese
+# catalog says 之间/不是之间/空/在列表中, and Flask-Babel lets the library's
+# catalog win over the app's for a message both hold, so the words are set
+# here, by filter class (most specific first).
+OPERATIONS = (
+    (DateNotBetweenFilter, "不介于"),
+    (DateTimeNotBetweenFilter, "不介于"),
+    (BaseDateBetweenFilter, "介于"),
+    (BaseDateTimeBetweenFilter, "介于"),
+    (FilterEmpty, "为空"),
+    (FilterNotInList, "不属于"),
+    (FilterInList, "属于"),
+)
+
+
+def _in_office_words(flt):
+    """Dates are later or earlier than a day, not greater or smaller; a
+    range's value is read in either separator."""
+    dated = isinstance(flt, (BaseDateFilter, BaseDateTimeFilter))
+    words = next((text for kind, text in OPERATIONS if isinstance(flt, kind)), None)
+    if dated and isinstance(flt, FilterGreater):
+        words = "晚于"
+    elif dated and isinstance(flt, FilterSmaller):
+        words = "早于"
+    if words:
+        flt.operation = lambda: words
+    clean = flt.clean
+    flt.clean = lambda value: clean(_range(flt, value))
 
 
 def _small_int(text):

@@ -55,7 +55,7 @@ def test_bulk_action_filter_and_confirmations_work_without_inline_script(page):
     # A bulk delete from the menu, confirmed: one line per record.
     browser_page.check(f"input.action-checkbox[value='{spare.id}']")
     browser_page.check(f"input.action-checkbox[value='{w['new_tech_product'].id}']")
-    browser_page.click("text=选中的")
+    browser_page.click("text=批量操作")
     browser_page.once("dialog", lambda dialog: dialog.accept())
     browser_page.click("[data-model-action=delete]")
     browser_page.wait_for_selector("#bulk-results")

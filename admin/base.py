@@ -19,7 +19,7 @@ from flask_login import current_user
 from wtforms.widgets import HiddenInput
 
 import compat
-from admin import listing
+from admin import listing, present
 from admin.access import AccessMixin
 from admin.converter import AppModelConverter
 from admin.details import DetailsMixin
@@ -87,9 +87,12 @@ class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersM
         labels["id"] = "编号"
         labels.update(self.column_labels or {})
         self.column_labels = labels
-        self.column_formatters = {**_shown_formatters(model), **(self.column_formatters or {})}
-        self.column_formatters_export = {**_shown_formatters(model, export=True),
-                                         **(self.column_formatters_export or {})}
+        own = self.column_formatters or {}
+        materials = {name: (lambda v, c, m, p: listing.material_link(m, p))
+                     for name, field in model._meta.fields.items() if isinstance(field, MaterialField)}
+        self.column_formatters = {**present.formatters(model, brief=True), **materials, **own}
+        self.column_formatters_detail = {**present.formatters(model), **materials, **own}
+        self.column_formatters_export = {**_export_formatters(model), **(self.column_formatters_export or {})}
 
     def _transitions_column(self):
         self.column_list = (*self.column_list, "transitions")
@@ -110,15 +113,14 @@ class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersM
         return [n for n in first + rest + bookkeeping if n not in hidden]
 
 
-def _shown_formatters(model, export=False):
-    """A formatter per enumerated, multi-valued, material (and, in exports,
-    yes/no) field: the value as a clerk reads it."""
+def _export_formatters(model):
+    """In exports, a formatter per enumerated, multi-valued, yes/no and
+    material field: the words a clerk reads, numbers left as numbers."""
     formatters = {}
     for name, field in model._meta.fields.items():
         if isinstance(field, MaterialField):
-            formatters[name] = ((lambda v, c, m, p: "已上传" if compat.stored(m, p) else "") if export
-                                else (lambda v, c, m, p: listing.material_link(m, p)))
-        elif field.choices or hasattr(field, "options") or (export and field.field_type == "BOOL"):
+            formatters[name] = lambda v, c, m, p: "已上传" if compat.stored(m, p) else ""
+        elif field.choices or hasattr(field, "options") or field.field_type == "BOOL":
             formatters[name] = lambda v, c, m, p, f=field: shown(f, getattr(m, p))
     return formatters
 

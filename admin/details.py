@@ -4,8 +4,8 @@ trail, for the office's eyes."""
 from flask_login import current_user
 
 import compat
-from admin import listing
-from models import AuditLog, shown
+from admin import listing, present
+from models import AuditLog
 from program import policy, workflow
 
 
@@ -55,12 +55,7 @@ class DetailsMixin:
         if template == self.details_template and "model" in kwargs:
             kwargs["transition_links"] = listing.TransitionLinks(self, current_user._get_current_object(), "md")
             kwargs["related_sections"] = self.related_sections(kwargs["model"])
-            kwargs["display_value"] = display_value
+            kwargs["display_value"] = present.value
             kwargs["history"] = self.history(kwargs["model"])
         return super().render(template, **kwargs)
 
-
-def display_value(record, column):
-    """A related row's value as a clerk reads it (models.shown)."""
-    value = shown(record._meta.fields.get(column), getattr(record, column))
-    return "" if value is None else value

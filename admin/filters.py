@@ -3,7 +3,7 @@ value from the URL is checked before a query sees it, and the filter menu
 is built once."""
 import unicodedata
 
-from flask import url_for
+from flask import request, url_for
 from flask_admin.contrib.peewee.filters import (
     BooleanEqualFilter,
     DateNotBetweenFilter,
@@ -44,7 +44,7 @@ def filter_for(model, spec):
     if isinstance(field, BooleanField):
         return BooleanEqualFilter(field, label)
     if isinstance(field, ForeignKeyField):
-        return FilterEqual(field, label)
+        return RelatedFilter(field, label)
     if isinstance(field, MultiChoiceField):
         return ContainsWordFilter(field, label, options=field.options)
     return spec
@@ -133,17 +133,54 @@ class ContainsWordFilter(FilterEqual):
         return "包含"
 
 
+class RelatedFilter(FilterEqual):
+    """A related record, e.g. the projects of one enterprise: reached from
+    a link (查看全部, the work queue), shown by the record's name, and not
+    offered in the filter menu, where a clerk would have to know an id
+    (the name filters such as 企业名称 are there)."""
+
+    def names(self, ids):
+        """(id, name) of the related records with these ids."""
+        model = self.column.rel_model
+        wanted = [int(i) for i in ids if _small_int(i)]
+        return [(str(record.id), str(record)) for record in model.select().where(model.id.in_(wanted))]
+
+
 class FiltersMixin:
     def filter_groups(self, build):
         """The filter menu (compat.ModelViewHooks). Options here are fixed
         lists (enumerations, yes/no), so it is the same on every request and
-        built once; a filter whose options are computed (a callable) keeps
-        them fresh per request."""
-        if any(callable(getattr(f, "options", None)) for f in compat.filters(self)):
-            return build()
+        built once; a related record's filter names the records the URL
+        asks for."""
         if getattr(self, "_filter_groups_once", None) is None:
             self._filter_groups_once = build()
-        return self._filter_groups_once
+        groups = self._filter_groups_once
+        related = self._related_in_request()
+        if not groups or not related:
+            return groups
+        groups = {name: [dict(item) for item in items] for name, items in groups.items()}
+        for items in groups.values():
+            for item in items:
+                if item["index"] in related:
+                    item["options"] = related[item["index"]]
+        return groups
+
+    def _related_in_request(self):
+        """{filter index: (id, name) options} for the related-record filters
+        this request's URL uses."""
+        wanted = {}
+        for index, flt in enumerate(compat.filters(self)):
+            if isinstance(flt, RelatedFilter):
+                arg = self.get_filter_arg(index, flt)
+                values = [v for key, v in request.args.items() if key.startswith("flt") and key.endswith(f"_{arg}")
+                          and key[3:-len(arg) - 1].isdigit()]
+                if values:
+                    wanted[index] = flt.names(values[:10])
+        return wanted
+
+    def hidden_filter_groups(self):
+        """The filter menu leaves out the groups a clerk cannot fill in."""
+        return {str(flt.name) for flt in compat.filters(self) if isinstance(flt, RelatedFilter)}
 
     def filtered_list_url(self, fk, value):
         """This list filtered to the rows whose `fk` is `value` (the details
@@ -155,4 +192,4 @@ class FiltersMixin:
 
 
 __all__ = ["FilterEqual", "FilterLike", "BooleanEqualFilter", "ContainsWordFilter", "FiltersMixin",
-           "filter_for", "guard_filter"]
+           "RelatedFilter", "filter_for", "guard_filter"]

@@ -22,10 +22,10 @@ class RecommendingInstitutionView(SecureModelView):
     # EDITABLE), and saving a complete one moves it to 已完善信息 (the
     # automatic transition complete_profile, in the save's transaction).
     column_list = ("name", "credit_code", "contact_name", "contact_phone",
-                   "served_enterprise_count", "promised_event_count", "status", "created_at")
+                   "served_enterprise_count", "promised_event_count", "status", "submitted_at")
     column_searchable_list = ("name", "credit_code", "contact_name")
     column_filters = ("status", "created_at", "trained_on")
-    column_sortable_list = ("name", "served_enterprise_count", "promised_event_count", "status", "created_at")
+    column_sortable_list = ("name", "served_enterprise_count", "promised_event_count", "status", "submitted_at")
     column_details_list = ("name", "credit_code", *CONTACTS, "served_enterprise_count",
                            "promised_event_count", "work_mechanism", "safeguards",
                            "application_form", "commitment_letter", "introduction",
@@ -57,7 +57,7 @@ class PromotionEventView(SecureModelView):
 
 class ServiceInstitutionView(SecureModelView):
     column_list = ("name", "credit_code", "parent_org_name", "parent_org_type",
-                   "is_domain_center", "domain", "status", "created_at")
+                   "is_domain_center", "domain", "status", "submitted_at")
     column_searchable_list = ("name", "credit_code", "parent_org_name")
     column_filters = ("status", "parent_org_type", "parent_in_platform",
                       "is_independent_legal_entity", "is_domain_center", "domain")
@@ -87,7 +87,7 @@ class PerformanceEvaluationView(SecureModelView):
 
 class DomainCenterMemberView(SecureModelView):
     list_joins = ("domain_center",)
-    column_list = ("name", "credit_code", "org_type", "domain_center", "field", "status", "created_at")
+    column_list = ("name", "credit_code", "org_type", "domain_center", "field", "status", "submitted_at")
     column_searchable_list = ("name", "credit_code")
     column_filters = ("status", "org_type", "field", "domain_center")
     column_sortable_list = ("name", "org_type", "field", "status", "created_at",

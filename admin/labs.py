@@ -6,7 +6,7 @@ from models import CONTACTS, DomainCenterMember, Project, ServiceInstitution
 class LabView(SecureModelView):
     list_joins = ("service_institution",)
     column_list = ("name", "category", "recognition_ref", "service_institution",
-                   "capabilities", "status", "created_at")
+                   "capabilities", "status", "submitted_at")
     column_searchable_list = ("name", "recognition_ref", ServiceInstitution.name)
     column_filters = ("status", "category", "capabilities", "service_institution",
                       FilterLike(ServiceInstitution.name, "上报机构名称"))

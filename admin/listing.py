@@ -14,9 +14,9 @@ from flask import request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from peewee import ForeignKeyField
 
 import compat
+from admin import present
 from models import shown
 from program import workflow
 
@@ -64,7 +64,7 @@ def material_link(record, column):
                   f'{escape(stored.original_name)}</a> <small class="text-muted">（{size}）</small>')
 
 
-def list_table(view, data, *, cells, list_columns, actions, sort_column, sort_desc, sort_url,
+def list_table(view, data, *, cells, classes, list_columns, actions, sort_column, sort_desc, sort_url,
                return_url, links):
     """The list's table as one Markup string: header with sort links, a row
     per record with its buttons and cells, or the empty message."""
@@ -74,11 +74,11 @@ def list_table(view, data, *, cells, list_columns, actions, sort_column, sort_de
         out.append('<th class="list-checkbox-column"><input type="checkbox" name="rowtoggle" '
                    'class="action-rowtoggle" title="全选"></th>')
     out.append("<th>&nbsp;</th>")
-    out += [_header_cell(view, index, column, name, sort_column, sort_desc, sort_url)
+    out += [_header_cell(view, index, column, name, classes[column], sort_column, sort_desc, sort_url)
             for index, (column, name) in enumerate(list_columns)]
     out.append("</tr></thead>\n")
     buttons = _row_buttons(links, return_url)
-    columns = [(f'<td class="col-{escape(c)}">', cells[c]) for c, _ in list_columns]
+    columns = [(f'<td class="{classes[c]}">', cells[c]) for c, _ in list_columns]
     for row in data:
         out += _row(row, actions, buttons, columns)
     if not data:
@@ -89,15 +89,15 @@ def list_table(view, data, *, cells, list_columns, actions, sort_column, sort_de
     return Markup("".join(out))
 
 
-def _header_cell(view, index, column, name, sort_column, sort_desc, sort_url):
-    column, name = escape(column), escape(name)
+def _header_cell(view, index, column, name, css, sort_column, sort_desc, sort_url):
+    name = escape(name)
     if not view.is_sortable(column):
-        return f'<th class="column-header col-{column}">{name}</th>'
+        return f'<th class="column-header {css}">{name}</th>'
     if sort_column == index:
         arrow = "down" if sort_desc else "up"
-        return (f'<th class="column-header col-{column}"><a href="{escape(sort_url(index, True))}" '
+        return (f'<th class="column-header {css}"><a href="{escape(sort_url(index, True))}" '
                 f'title="按{name}排序">{name} <span class="fa fa-chevron-{arrow}"></span></a></th>')
-    return (f'<th class="column-header col-{column}"><a href="{escape(sort_url(index))}" '
+    return (f'<th class="column-header {css}"><a href="{escape(sort_url(index))}" '
             f'title="按{name}排序">{name}</a></th>')
 
 
@@ -191,14 +191,28 @@ class ListingMixin:
             field = self.model._meta.fields.get(name)
             if formatter is not None:
                 cells[name] = lambda row, f=formatter, n=name: f(self, None, row, n)
-            elif isinstance(field, ForeignKeyField):
-                cells[name] = lambda row, n=name: "" if compat.stored(row, n) is None else str(getattr(row, n))
             elif field is not None:
                 cells[name] = lambda row, n=name, f=field: shown(f, getattr(row, n))
             else:
                 cells[name] = lambda row, n=name: self.get_list_value(None, row, n)
         self._cells = cells
         return cells
+
+    def column_classes(self):
+        """Per list column, its cell's classes: numbers right-aligned (num),
+        states and dates kept on one line (nowrap)."""
+        if getattr(self, "_column_classes", None) is None:
+            classes = {}
+            for name, _label in compat.list_columns(self):
+                field = self.model._meta.fields.get(name)
+                css = [f"col-{escape(name)}"]
+                if field is not None and present.is_number(field):
+                    css.append("num")
+                if field is not None and (field.name == "status" or field.field_type in ("DATE", "DATETIME")):
+                    css.append("nowrap")
+                classes[name] = " ".join(css)
+            self._column_classes = classes
+        return self._column_classes
 
     def list_table(self, page):
         """The table of the list page (flask-admin's context `page`): row
@@ -217,7 +231,8 @@ class ListingMixin:
             "token": generate_csrf(),
         }
         return list_table(
-            self, page["data"], cells=cells, list_columns=page["list_columns"], actions=page["actions"],
+            self, page["data"], cells=cells, classes=self.column_classes(), list_columns=page["list_columns"],
+            actions=page["actions"],
             sort_column=page["sort_column"], sort_desc=page["sort_desc"], sort_url=page["sort_url"],
             return_url=page["return_url"], links=links)
 

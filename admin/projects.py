@@ -27,8 +27,10 @@ class EnterpriseView(SecureModelView):
 
 class ProjectView(SecureModelView):
     list_joins = ("enterprise", "lab")
-    column_list = ("code", "title", "enterprise", "lab", "activity_type", "priority_theme",
-                   "voucher_amount", "contract_amount", "status", "created_at")
+    # Chosen for a 1,366 px screen: the amounts of the contract and the
+    # priority theme are on the details page.
+    column_list = ("code", "title", "enterprise", "lab", "activity_type", "voucher_amount", "status",
+                   "submitted_at", "voucher_granted_on")
     # Code and title, through the gram index (search.py); the enterprise is
     # found by its own filter.
     column_searchable_list = ("code", "title")

@@ -200,4 +200,4 @@ class ReadingMixin:
                 # "机构名称" of a 推荐机构 reads 推荐机构名称, not 推荐机构机构名称.
                 label = owner + (label[2:] if label.startswith("机构") else label)
             names.append(label)
-        return "搜索：" + "、".join(names) if names else "搜索"
+        return ("搜索：" + "、".join(names) if names else "搜索") + "（按 / 键）"

@@ -1,21 +1,12 @@
 """A realistic demo data set in Chinese, consistent with the program rules:
 dozens of each record, in every state. Deterministic for a seed."""
 import datetime
-import random
 from decimal import Decimal
 
 from werkzeug.security import generate_password_hash
 
-from commands.words import (
-    CITY_WORDS,
-    GIVEN,
-    INSTITUTES,
-    REGION_CODES,
-    SOES,
-    SURNAMES,
-    TRADE_WORDS,
-    UNIVERSITIES,
-)
+from commands.generators import Demo
+from commands.words import CITY_WORDS, INSTITUTES, SOES, TRADE_WORDS, UNIVERSITIES
 from models import (
     ACTIVITY_TYPES,
     DISTRICTS,
@@ -33,73 +24,7 @@ from models import (
     User,
     now,
 )
-from program import materials, parameters, passwords, policy
-from program.checks import CREDIT_CODE_CHARSET, credit_code_check_char
-
-# A minimal, well-formed PDF: the demo's application materials.
-DEMO_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
-
-
-def random_credit_code(rnd, seen):
-    """A well-formed credit code of a Beijing enterprise, not yet in `seen`."""
-    while True:
-        body = "91" + rnd.choice(REGION_CODES) + "".join(rnd.choice(CREDIT_CODE_CHARSET) for _ in range(9))
-        code = body + credit_code_check_char(body)
-        if code not in seen:
-            seen.add(code)
-            return code
-
-
-class Demo:
-    def __init__(self, seed, upload_dir):
-        self.rnd = random.Random(seed)
-        self.upload_dir = upload_dir
-        self.used_names = set()
-        self.used_codes = set()
-
-    # --- small generators ---------------------------------------------------
-    def credit_code(self):
-        return random_credit_code(self.rnd, self.used_codes)
-
-    def unique(self, make):
-        while True:
-            name = make()
-            if name not in self.used_names:
-                self.used_names.add(name)
-                return name
-
-    def person(self):
-        return self.rnd.choice(SURNAMES) + "".join(self.rnd.choice(GIVEN) for _ in range(self.rnd.randint(1, 2)))
-
-    def phone(self):
-        return "1" + self.rnd.choice("3456789") + "".join(self.rnd.choice("0123456789") for _ in range(9))
-
-    def email(self, i, domain="example.cn"):
-        return f"contact{i:03d}@{domain}"
-
-    def day(self, start, span_days):
-        return start + datetime.timedelta(days=self.rnd.randint(0, span_days))
-
-    def pdf(self, name):
-        return materials.store(DEMO_PDF, "pdf", name, self.upload_dir)
-
-    def reviewed(self, status, reviewer, when):
-        if status == "draft":
-            return {}
-        fields = {"submitted_at": when}
-        if status not in ("submitted",):
-            fields.update(
-                reviewed_by=reviewer,
-                reviewed_at=when + datetime.timedelta(days=self.rnd.randint(3, 20)),
-                review_opinion="材料齐全，符合条件，同意。" if status != "rejected" else "材料不完整，请补充后重新提交。",
-            )
-        return fields
-
+from program import parameters, passwords, policy
 
 # The states of each kind of record, in the numbers the demo shows.
 RI_STATES = (["draft"] * 3 + ["submitted"] * 4 + ["rejected"] * 3 + ["approved"] * 4
@@ -357,6 +282,13 @@ class DemoData(Demo):
         status, rnd = project.status, self.rnd
         if status in ("granted", "contracted", "passed", "failed"):
             project.voucher_granted_on = self.day(self.today - datetime.timedelta(days=600), 400)
+        if status != "draft":
+            # Applied for a few weeks before the grant, or lately if still waiting
+            # (derived, not drawn: the demo's other values stay as they were).
+            spread = len(project.title)
+            decided_on = project.voucher_granted_on or self.today - datetime.timedelta(days=3 + spread % 20)
+            project.submitted_at = datetime.datetime.combine(
+                decided_on - datetime.timedelta(days=7 + spread % 30), datetime.time(9 + spread % 8, 30))
         if status in ("contracted", "passed", "failed"):
             # R10: signed after the grant, with the voucher clause and amount.
             project.contract_amount = contract_amount

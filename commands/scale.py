@@ -12,7 +12,7 @@ import time
 from decimal import Decimal
 
 import models
-from commands.demo import random_credit_code
+from commands.generators import random_credit_code
 from commands.setup import ensure_domain_centers
 from commands.words import CITY_WORDS
 from models import (

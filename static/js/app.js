@@ -29,4 +29,17 @@
   $(document).on('click', 'a[href^="javascript:"]', function (event) {
     event.preventDefault();
   });
+
+  // "/" goes to the list's search box, as in the tools clerks know; not
+  // while typing in a field.
+  $(document).on('keydown', function (event) {
+    var target = event.target;
+    if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if ($(target).is('input, textarea, select, [contenteditable]')) { return; }
+    var search = $('input[name="search"]').first();
+    if (search.length) {
+      event.preventDefault();
+      search.trigger('focus').trigger('select');
+    }
+  });
 })(window.jQuery);

@@ -848,7 +848,8 @@ class AuditLog(BaseModel):
     @classmethod
     def history_of(cls, table, object_id, limit=50):
         """A record's trail, newest first."""
-        return (cls.select()
+        return (cls.select(cls, User)
+                .join(User, JOIN.LEFT_OUTER, on=(cls.user == User.id))
                 .where(cls.model == table, cls.object_id == object_id)
                 .order_by(cls.id.desc())
                 .limit(limit))

@@ -1,4 +1,6 @@
 """系统管理: system accounts, policy settings and the audit trail."""
+import json
+
 from flask import flash, redirect, request
 from flask_admin import expose
 from flask_admin.helpers import get_redirect_target
@@ -9,8 +11,9 @@ from werkzeug.security import generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from admin.base import SecureModelView
-from models import db
+from admin import history, present
+from admin.base import FilterEqual, FilterLike, SecureModelView
+from models import AuditLog, User, db
 from program import audit, parameters, passwords, workflow
 from web import throttle
 
@@ -110,11 +113,83 @@ class PolicySettingView(SecureModelView):
         return form
 
 
+class OperatorFilter(FilterLike):
+    """操作人: by 姓名 or login name (a failed login's tried name too)."""
+
+    def apply(self, query, value):
+        named = User.select(User.id).where(User.display_name.contains(value))
+        return query.where(AuditLog.username.contains(value) | AuditLog.user.in_(named))
+
+
+def _trail_cell(show):
+    return lambda v, c, m, p: show(m)
+
+
 class AuditLogView(SecureModelView):
-    column_list = ("at", "username", "action", "model", "object_id", "changes")
-    column_searchable_list = ("username", "action", "model")
-    column_filters = ("action", "model", "object_id", "at")
-    column_sortable_list = ("at", "username", "action", "model")
+    """审计日志 in plain words (admin/history.py): searched and filtered by
+    the Chinese names of actions, tables and people; the stored JSON on
+    each row's details page."""
+    list_joins = ("user",)
+    column_list = ("at", "user", "action", "model", "object_id", "changes")
+    text_columns = ("object_id",)
+    column_details_list = ("at", "user", "username", "action", "model", "object_id", "changes")
+    column_searchable_list = ("username",)
+    column_filters = (
+        FilterEqual(AuditLog.action, "操作", options=history.action_options()),
+        FilterEqual(AuditLog.model, "数据表", options=history.table_options()),
+        OperatorFilter(AuditLog.username, "操作人"),
+        "at", "object_id",
+    )
+    column_sortable_list = ("at", "action", "model")
     column_default_sort = ("at", True)
-    column_labels = {"changes": "变更内容（前 → 后）"}
-    column_formatters = {"action": lambda v, c, m, p: workflow.action_label(m.action, m.model)}
+    column_labels = {"changes": "变更内容（前 → 后）", "object_id": "记录", "username": "登录用户名"}
+    column_formatters = {
+        "at": _trail_cell(lambda m: present.minute(m.at)),
+        "user": _trail_cell(lambda m: m.operator),
+        "action": _trail_cell(lambda m: m.action_label),
+        "model": _trail_cell(lambda m: m.table_label),
+        "object_id": _trail_cell(lambda m: _record_link(m)),
+        "changes": _trail_cell(lambda m: history.changes_html(m.change_list, limit=6)),
+    }
+    column_formatters_detail = {**column_formatters, "changes": _trail_cell(lambda m: _changes_in_full(m))}
+    # A spreadsheet for auditors: names in Chinese beside the codes, the JSON as stored.
+    column_export_list = ("at", "username", "user", "action", "model", "object_id", "changes")
+    column_formatters_export = {
+        "user": lambda v, c, m, p: str(m.user) if m.user_id is not None else "",
+        "action": lambda v, c, m, p: workflow.action_label(m.action, m.model),
+        "model": lambda v, c, m, p: history.table_label(m.model),
+    }
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        return count, history.readable(rows) if isinstance(rows, list) else rows
+
+    def get_one(self, record_id):
+        row = super().get_one(record_id)
+        return history.readable([row])[0] if row is not None else None
+
+    def search_also(self, word):
+        """A word may name an action, a table or a person in Chinese."""
+        named = User.select(User.id).where(User.display_name.contains(word))
+        return (AuditLog.action.in_(history.actions_named(word)) | AuditLog.model.in_(history.tables_named(word))
+                | AuditLog.user.in_(named))
+
+    def search_placeholder(self):
+        return "搜索：操作、数据表、操作人（按 / 键）"
+
+
+def _record_link(row):
+    """The record the row is about, by name, linked where the user may open it."""
+    if row.object_id is None:
+        return ""
+    text = row.record_name or f"编号 {row.object_id}"
+    href = present.details_url(row.model, row.object_id) if row.model in history.MODELS else None
+    return Markup(f'<a href="{escape(href)}">{escape(text)}</a>') if href else text
+
+
+def _changes_in_full(row):
+    """Every change in words, and the row as stored, one click away."""
+    raw = json.dumps(row.changes_dict, ensure_ascii=False, indent=2) if row.changes else "{}"
+    return Markup(f'{history.changes_html(row.change_list)}'
+                  f'<details class="mt-2" id="raw-changes"><summary>原始记录（JSON）</summary>'
+                  f'<pre class="mb-0">{escape(raw)}</pre></details>')

@@ -91,7 +91,8 @@ class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersM
         materials = {name: (lambda v, c, m, p: listing.material_link(m, p))
                      for name, field in model._meta.fields.items() if isinstance(field, MaterialField)}
         self.column_formatters = {**present.formatters(model, brief=True), **materials, **own}
-        self.column_formatters_detail = {**present.formatters(model), **materials, **own}
+        self.column_formatters_detail = {**present.formatters(model), **materials, **own,
+                                         **(self.column_formatters_detail or {})}
         self.column_formatters_export = {**_export_formatters(model), **(self.column_formatters_export or {})}
 
     def _transitions_column(self):

@@ -4,9 +4,9 @@ trail, for the office's eyes."""
 from flask_login import current_user
 
 import compat
-from admin import listing, present
+from admin import history, listing, present
 from models import AuditLog
-from program import policy, workflow
+from program import policy
 
 
 class DetailsMixin:
@@ -39,17 +39,11 @@ class DetailsMixin:
         return None
 
     def history(self, model):
-        """The record's audit trail, newest first, for the office's eyes."""
+        """The record's audit trail, newest first and in plain words
+        (admin/history.py), for the office's eyes."""
         if not policy.sees_office_records(current_user):
             return None
-        rows = list(AuditLog.history_of(self.table, model.id))
-        for row in rows:
-            row.action_label = workflow.action_label(row.action, self.table)
-            row.change_list = [
-                (self.model.label(k) if k != "opinion" else "意见", *(v if isinstance(v, list) else [None, v]))
-                for k, v in row.changes_dict.items()
-            ]
-        return rows
+        return history.readable(AuditLog.history_of(self.table, model.id))
 
     def render(self, template, **kwargs):
         if template == self.details_template and "model" in kwargs:
@@ -57,5 +51,6 @@ class DetailsMixin:
             kwargs["related_sections"] = self.related_sections(kwargs["model"])
             kwargs["display_value"] = present.value
             kwargs["history"] = self.history(kwargs["model"])
+            kwargs["history_changes"] = history.changes_html
         return super().render(template, **kwargs)
 

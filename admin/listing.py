@@ -178,6 +178,8 @@ class ListingMixin:
     """The list page of every screen: its table and pager built here."""
 
     list_template = "admin/model/list_cn.html"
+    # Number columns shown as words (the audit log's 记录 is a record's name).
+    text_columns: tuple = ()
 
     def cell_functions(self):
         """Per list column, a plain function from row to shown value (flask-
@@ -206,7 +208,7 @@ class ListingMixin:
             for name, _label in compat.list_columns(self):
                 field = self.model._meta.fields.get(name)
                 css = [f"col-{escape(name)}"]
-                if field is not None and present.is_number(field):
+                if field is not None and present.is_number(field) and name not in self.text_columns:
                     css.append("num")
                 if field is not None and (field.name == "status" or field.field_type in ("DATE", "DATETIME")):
                     css.append("nowrap")

@@ -76,13 +76,18 @@ class ReadingMixin:
             if self.model in searching.SPECS:
                 query = query.where(searching.condition(self.model, word))
                 continue
-            condition = None
+            condition = self.search_also(word)
             for field in compat.search_fields(self):
                 query = self.join_for(query, field, joins)
                 clause = field.contains(word)
                 condition = clause if condition is None else (condition | clause)
             query = query.where(condition)
         return query
+
+    def search_also(self, word):
+        """A condition a search word may meet besides the searchable
+        columns (None: none), e.g. a Chinese name standing for a code."""
+        return None
 
     def join_for(self, query, field, joins):
         """Join the table a search, filter or sort column lives in, once, by

@@ -70,15 +70,19 @@ class EditingMixin:
 
     # --- checks ----------------------------------------------------------------------
     def validate_form(self, form):
+        """The fields' own checks and the program's rules together: every
+        refusal beside its field in one round trip, not the rules only
+        once the fields are clean."""
         valid = super().validate_form(form)
-        if valid and request.endpoint in (f"{self.endpoint}.create_view", f"{self.endpoint}.edit_view"):
+        if request.endpoint in (f"{self.endpoint}.create_view", f"{self.endpoint}.edit_view") \
+                and request.method == "POST":
             stored = compat.form_record(form)
             if stored is not None and self.posted_version() != stored.version:
                 # An edit says which version it was opened at; a form that
                 # does not say is refused like a stale one, never waved through.
                 flash(StaleRecord.message, "error")
                 return False
-            valid = apply_record_rules(form, self.model, stored)
+            valid = apply_record_rules(form, self.model, stored) and valid
         return valid
 
     @staticmethod

@@ -113,7 +113,8 @@ class TransitionsMixin:
                 abort(403)
             place_error(form, exc.field, exc.message)
         except RuleViolation as exc:
-            place_error(form, exc.field, exc.message)
+            for problem in exc.every:
+                place_error(form, problem.field, problem.message)
         except DatabaseError as exc:
             place_error(form, None, database_error_message(exc))
         else:
@@ -185,8 +186,10 @@ class TransitionsMixin:
         try:
             workflow.perform(t, record.id, current_user._get_current_object(), opinion=opinion,
                              expected_version=version)
-        except (workflow.WorkflowError, RuleViolation) as exc:
+        except workflow.WorkflowError as exc:
             return (str(record), False, exc.message)
+        except RuleViolation as exc:
+            return (str(record), False, "；".join(problem.message for problem in exc.every))
         except DatabaseError as exc:
             return (str(record), False, database_error_message(exc))
         fresh = self.model.get_by_id(record.id)

@@ -71,19 +71,25 @@ PENDING_UPLOAD = -1
 
 def apply_record_rules(form, model, stored=None):
     """Check the record the form would write against rules.py, without
-    writing anything; put each refusal beside its field. True when clean."""
+    writing anything; put each refusal beside its field. True when clean.
+    A field already refused by its own check keeps that one message: the
+    rules see the stored value in its place (or none), and a rule that
+    needs the missing value says nothing twice."""
     record = model()
     if stored is not None:
         compat.copy_stored(stored, record)
     for field in form:
         name = field.name
+        if field.errors:
+            continue
         if isinstance(field, MaterialUploadField):
             if field.data is not None:
                 compat.store(record, name, PENDING_UPLOAD)
             continue
         if name in model._meta.fields:
             field.populate_obj(record, name)
-    found = invariants.violations(record)
+    found = [v for v in invariants.violations(record)
+             if not (v.field and v.field in form and form[v.field].errors)]
     for violation in found:
         place_error(form, violation.field, violation.message)
     return not found

@@ -30,10 +30,38 @@ from program import policy
 
 
 class RuleViolation(ValueError):
+    """A refusal: the field it belongs beside and its Chinese message. A
+    check that finds several problems at once raises the first with the
+    others attached (`every`), so a clerk reads them all in one go."""
+
     def __init__(self, field, message):
         super().__init__(message)
         self.field = field
         self.message = message
+        self.others: list = []
+
+    @property
+    def every(self) -> list:
+        return [self, *self.others]
+
+
+def raise_all(problems: list) -> None:
+    """Raise the problems found, all of them, if any."""
+    if problems:
+        first = problems[0]
+        first.others = [other for problem in problems[1:] for other in problem.every]
+        raise first
+
+
+def each(*checks: Any) -> list:
+    """Run checks that raise RuleViolation; return every refusal found."""
+    found: list = []
+    for check in checks:
+        try:
+            check()
+        except RuleViolation as exc:
+            found.extend(exc.every)
+    return found
 
 
 def yuan(amount: Any) -> str:

@@ -188,7 +188,7 @@ def violations(record: Any) -> list[RuleViolation]:
         try:
             check(record)
         except RuleViolation as exc:
-            found.append(exc)
+            found.extend(exc.every)
     return found
 
 

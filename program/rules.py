@@ -25,7 +25,9 @@ from models import (
 from program import parameters
 from program.checks import (
     RuleViolation,
+    each,
     general_credit_code,
+    raise_all,
     yuan,
 )
 
@@ -33,9 +35,9 @@ from program.checks import (
 
 def r1_recommending_institution_complete(ri: RecommendingInstitution) -> None:
     """Served enterprises, promised events, work mechanism, safeguards and the
-    two materials: what an application needs to be submitted."""
-    r1_counts(ri)
-    r1_mechanism_and_materials(ri)
+    two materials: what an application needs to be submitted (every gap
+    named at once)."""
+    raise_all(each(lambda: r1_counts(ri), lambda: r1_mechanism_and_materials(ri)))
 
 
 # The counts R1 asks for, with the policy parameter of each minimum.
@@ -45,26 +47,31 @@ R1_COUNTS = {"served_enterprise_count": "r1_min_served_enterprises",
 
 def r1_counts(ri: RecommendingInstitution, fields: Iterable[str] = tuple(R1_COUNTS)) -> None:
     """The counts against the minimums in force (政策参数)."""
+    problems = []
     if "served_enterprise_count" in fields:
         least, served = parameters.count(R1_COUNTS["served_enterprise_count"]), ri.served_enterprise_count or 0
         if served < least:
-            raise RuleViolation("served_enterprise_count", f"服务企业数量为 {served} 家，应不少于 {least} 家")
+            problems.append(RuleViolation("served_enterprise_count", f"服务企业数量为 {served} 家，应不少于 {least} 家"))
     if "promised_event_count" in fields:
         least, promised = parameters.count(R1_COUNTS["promised_event_count"]), ri.promised_event_count or 0
         if promised < least:
-            raise RuleViolation("promised_event_count",
-                                f"承诺组织宣传、对接活动 {promised} 次，应不少于 {least} 次")
+            problems.append(RuleViolation("promised_event_count",
+                                          f"承诺组织宣传、对接活动 {promised} 次，应不少于 {least} 次"))
+    raise_all(problems)
 
 
 def r1_mechanism_and_materials(ri: RecommendingInstitution) -> None:
+    problems = []
     if not (ri.work_mechanism or "").strip():
-        raise RuleViolation("work_mechanism", "请填写工作机制：管理机制、服务流程、可辐射的小微企业（创业团队）总体情况")
+        problems.append(RuleViolation("work_mechanism",
+                                      "请填写工作机制：管理机制、服务流程、可辐射的小微企业（创业团队）总体情况"))
     if not (ri.safeguards or "").strip():
-        raise RuleViolation("safeguards", "请填写保障措施：组织保障、业务流程、工作计划")
+        problems.append(RuleViolation("safeguards", "请填写保障措施：组织保障、业务流程、工作计划"))
     if ri.application_form_id is None:
-        raise RuleViolation("application_form", "请上传推荐机构申请表")
+        problems.append(RuleViolation("application_form", "请上传推荐机构申请表"))
     if ri.commitment_letter_id is None:
-        raise RuleViolation("commitment_letter", "请上传推荐机构承诺函")
+        problems.append(RuleViolation("commitment_letter", "请上传推荐机构承诺函"))
+    raise_all(problems)
 
 
 # --- R4 (Q5): a professional service institution ------------------------------------
@@ -77,20 +84,21 @@ def r4_service_institution_qualified(si: ServiceInstitution) -> None:
         if not si.domain:
             raise RuleViolation("domain", "领域中心须选择所属领域")
         return
+    problems = []
     if not si.is_independent_legal_entity:
-        raise RuleViolation("is_independent_legal_entity", "专业服务机构应为独立法人单位")
+        problems.append(RuleViolation("is_independent_legal_entity", "专业服务机构应为独立法人单位"))
     if si.parent_org_type not in models.PARENT_ORG_TYPES:
-        raise RuleViolation("parent_org_type", "请选择授权单位类型：高校、科研院所或大型央企集团")
+        problems.append(RuleViolation("parent_org_type", "请选择授权单位类型：高校、科研院所或大型央企集团"))
     if not (si.parent_org_name or "").strip():
-        raise RuleViolation("parent_org_name", "请填写授权单位名称")
+        problems.append(RuleViolation("parent_org_name", "请填写授权单位名称"))
     if not si.parent_in_platform:
-        raise RuleViolation(
-            "parent_in_platform", "授权单位须已加入首都科技条件平台；未加入的，请通过领域中心成员单位申请"
-        )
+        problems.append(RuleViolation(
+            "parent_in_platform", "授权单位须已加入首都科技条件平台；未加入的，请通过领域中心成员单位申请"))
     for name, label in (("application_form", "专业服务机构申请表"), ("commitment_letter", "承诺函"),
                         ("management_rules", "机构内创新券管理办法细则"), ("authorization_letter", "授权函")):
         if getattr(si, f"{name}_id") is None:
-            raise RuleViolation(name, f"请上传{label}")
+            problems.append(RuleViolation(name, f"请上传{label}"))
+    raise_all(problems)
 
 
 # --- R5 (Q5): who reports a lab -----------------------------------------------------------
@@ -149,11 +157,16 @@ def r7_member_lab_through_its_center(lab: Lab) -> None:
 # --- R8 (Q1, Q7): who takes part -------------------------------------------------------------
 
 def r8_enterprise(enterprise: Enterprise) -> None:
-    if enterprise.kind not in models.ENTERPRISE_KINDS:
-        raise RuleViolation("kind", "创新券只支持小型企业、微型企业和创业团队")
-    if enterprise.district not in models.DISTRICTS:
-        raise RuleViolation("district", "请选择北京市 16 个区之一")
-    general_credit_code(enterprise, required=enterprise.kind != "startup_team")
+    def kind():
+        if enterprise.kind not in models.ENTERPRISE_KINDS:
+            raise RuleViolation("kind", "创新券只支持小型企业、微型企业和创业团队")
+
+    def district():
+        if enterprise.district not in models.DISTRICTS:
+            raise RuleViolation("district", "请选择北京市 16 个区之一")
+
+    raise_all(each(kind, district,
+                   lambda: general_credit_code(enterprise, required=enterprise.kind != "startup_team")))
 
 
 def r8_project_enterprise(project: Project) -> None:
@@ -182,26 +195,28 @@ def r10_contract(project: Project) -> None:
     if project.contract_signed_on is None and not project.contract_has_voucher_clause \
             and project.contract_voucher_amount is None:
         return
-    if project.contract_signed_on is None:
-        raise RuleViolation("contract_signed_on", "请填写合同签订日期")
+    problems = []
     granted = project.voucher_granted_on
+    if project.contract_signed_on is None:
+        problems.append(RuleViolation("contract_signed_on", "请填写合同签订日期"))
     if not project.contract_has_voucher_clause:
-        if granted is not None and project.contract_signed_on < granted:
-            raise RuleViolation(
+        if granted is not None and project.contract_signed_on is not None and project.contract_signed_on < granted:
+            problems.append(RuleViolation(
                 "contract_has_voucher_clause",
                 f"合同签订于 {project.contract_signed_on}，早于创新券发放（{granted}），且未约定创新券内容，"
-                "不能作为创新券项目的有效合同",
-            )
-        raise RuleViolation("contract_has_voucher_clause", "合同须约定创新券相关内容（如使用创新券的额度）")
+                "不能作为创新券项目的有效合同"))
+        else:
+            problems.append(RuleViolation("contract_has_voucher_clause", "合同须约定创新券相关内容（如使用创新券的额度）"))
     if project.contract_voucher_amount is None:
-        raise RuleViolation("contract_voucher_amount", "请填写合同中约定的创新券额度")
+        problems.append(RuleViolation("contract_voucher_amount", "请填写合同中约定的创新券额度"))
     if project.contract_amount is None:
-        raise RuleViolation("contract_amount", "请填写审定后的合同额")
-    if project.voucher_amount is not None and project.contract_voucher_amount > project.voucher_amount:
-        raise RuleViolation(
+        problems.append(RuleViolation("contract_amount", "请填写审定后的合同额"))
+    if project.voucher_amount is not None and project.contract_voucher_amount is not None \
+            and project.contract_voucher_amount > project.voucher_amount:
+        problems.append(RuleViolation(
             "contract_voucher_amount",
-            f"合同约定的创新券额度 {yuan(project.contract_voucher_amount)} 超过创新券金额 {yuan(project.voucher_amount)}",
-        )
+            f"合同约定的创新券额度 {yuan(project.contract_voucher_amount)} 超过创新券金额 {yuan(project.voucher_amount)}"))
+    raise_all(problems)
 
 
 def general_voucher_within_contract(project: Project) -> None:

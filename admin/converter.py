@@ -4,6 +4,7 @@ NaN, selects that refuse an id that is none, a uniqueness check and a
 Chinese "required" for every column, text trimmed and free of control
 characters."""
 from flask_admin.contrib.peewee.form import CustomModelConverter
+from markupsafe import escape
 from peewee import CharField, DecimalField, TextField
 from wtforms.validators import InputRequired, Length
 
@@ -15,10 +16,14 @@ from forms.fields import (
     SafeModelSelectField,
     strip_text,
 )
-from forms.validators import Printable, Unique
+from forms.validators import ChoiceRequired, Printable, Unique
 from models import LongTextField, MaterialField, MultiChoiceField
 
 REQUIRED = "此项为必填项"
+
+
+def _must_choose(field):
+    return not field.null and field.default is None
 
 
 def _is_text(field):
@@ -40,6 +45,16 @@ class AppModelConverter(CustomModelConverter):
     def convert(self, model, field, field_args):
         field_args = dict(field_args or {})
         field_args["validators"] = self._validators(field, field_args.get("validators", []))
+        if field.help_text and "description" not in field_args:
+            # flask-admin renders a description as markup: ours is text.
+            field_args["description"] = escape(field.help_text)
+        if field.choices:
+            # A choice the clerk must make starts empty ("请选择") and is
+            # refused if left so: never a plausible first option by default.
+            field_args.setdefault("allow_blank", True)
+            field_args.setdefault("blank_text", "请选择" if _must_choose(field) else "（不填）")
+            if _must_choose(field):
+                field_args["validators"].append(ChoiceRequired())
         if _is_text(field):
             field_args["filters"] = [strip_text, *field_args.get("filters", ())]
         name, form_field = super().convert(model, field, field_args)
@@ -66,8 +81,10 @@ class AppModelConverter(CustomModelConverter):
     def handle_foreign_key(self, model, field, **kwargs):
         if field.name in compat.ajax_loaders(self.view):
             return super().handle_foreign_key(model, field, **kwargs)
-        if field.null:
-            kwargs["allow_blank"] = True
+        kwargs["allow_blank"] = True
+        kwargs["blank_text"] = "（不填）" if field.null else "请选择"
+        if not field.null:
+            kwargs["validators"] = [*kwargs["validators"], ChoiceRequired()]
         return field.name, SafeModelSelectField(model=field.rel_model, **kwargs)
 
     def handle_decimal(self, model, field, **kwargs):

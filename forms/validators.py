@@ -36,6 +36,16 @@ class Printable:
             raise StopValidation(f"{field.label.text}含有不允许的控制字符或不可见字符，请删除后重试")
 
 
+class ChoiceRequired:
+    """A choice left at 请选择 is refused beside its field."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        if field.data in (None, ""):
+            raise StopValidation(f"请选择{field.label.text}")
+
+
 OPINION_CHECKS = (Checked(checks.opinion_problem),)
 USERNAME_CHECKS = (Checked(checks.username_problem),)
 

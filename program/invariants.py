@@ -27,7 +27,7 @@ from models import (
     ServiceInstitution,
     User,
 )
-from program import parameters, policy
+from program import locks, parameters, policy
 from program.checks import (
     LAST_ADMIN,
     RuleViolation,
@@ -201,11 +201,13 @@ def enforce(record: Any) -> None:
 
 def before_save(sender: type, instance: Any, created: bool) -> None:
     """peewee's pre_save receiver (program/signals.py): no path saves what
-    a form would refuse."""
+    a form would refuse, or changes what a decision has locked."""
+    locks.enforce(instance)
     enforce(instance)
 
 
 def before_delete(sender: type, instance: Any) -> None:
     """peewee's pre_delete receiver: what the program forbids deleting."""
+    locks.deletable(instance)
     deletable(instance)
 

@@ -101,7 +101,9 @@ def _open_account(record, user, values):
 
 
 def _application(model, review_roles, submit_checks=()):
-    """submit / approve / reject of an application (institutions, members, labs)."""
+    """submit / approve / reject of an application (institutions, members,
+    labs), and 退回修改: an approved one reopened as a draft (its
+    qualification locked until then, program/locks.py)."""
     return (
         Transition(model, "submit", "提交申请", ("draft", "rejected"), "submitted", OFFICE,
                    checks=submit_checks, stamp="submitted"),
@@ -109,7 +111,16 @@ def _application(model, review_roles, submit_checks=()):
                    not_by_submitter=True, stamp="reviewed", bulk=True),
         Transition(model, "reject", "驳回", ("submitted",), "rejected", review_roles,
                    opinion_required=True, stamp="reviewed", bulk=True),
+        _return_for_revision(model, ("approved",)),
     )
+
+
+def _return_for_revision(model, sources, resets=None):
+    """DOMAIN.md §6: a decided record reopened by the office as a draft,
+    with an opinion, audited; what the later steps filled is reset."""
+    return Transition(model, "return_for_revision", "退回修改", sources, "draft", OFFICE,
+                      opinion_required=True, sets=dict(resets or {}),
+                      stamp="reviewed" if "reviewed_by" in model._meta.fields else None)
 
 
 def _profile_complete(institution):
@@ -160,6 +171,11 @@ TRANSITIONS = (
     Transition(Project, "fail_review", "结题未通过", ("contracted",), "failed", OFFICE,
                fields=("completion_reason", "liable_party"), required=("completion_reason", "liable_party"),
                sets={"completion_result": "failed"}, checks=(rules.r12_completion,)),
+    # A granted or contracted project reopened: the grant and the contract
+    # are undone with it (a project with purchases keeps its contract: R11).
+    _return_for_revision(Project, ("granted", "contracted"),
+                         resets={"voucher_granted_on": None, "contract_signed_on": None, "contract_amount": None,
+                                 "contract_has_voucher_clause": False, "contract_voucher_amount": None}),
 )
 
 _BY_KEY = {(t.table, t.name): t for t in TRANSITIONS}

@@ -148,3 +148,12 @@ def world():
                                                           defaults={"value": "2", "description": "测试参数"})[0],
         audit_log=models.AuditLog.create(action="create", model="lab", object_id=the_lab.id),
     )
+
+
+def under_review(record):
+    """The record back to 已提交 (submitted): its fields open to edits, as
+    before a decision locked them (program/locks.py)."""
+    model = type(record)
+    model.update(status="submitted").where(model.id == record.id).execute()
+    record.status = "submitted"
+    return record

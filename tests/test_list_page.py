@@ -45,7 +45,7 @@ def test_row_buttons_follow_the_role(app, client, as_role):
 
 def test_the_row_delete_form_works_as_rendered(client, as_role):
     si = factories.service_institution()
-    lab = factories.lab(si, name="待删除实验室")
+    lab = factories.lab(si, name="待删除实验室", status="draft")
     as_role("clerk")
     page = client.get("/admin/lab/").get_data(as_text=True)
     form = re.search(rf'<form class="icon" method="POST" action="([^"]+)"><input type="hidden" name="id" '

@@ -27,11 +27,15 @@ EXPECTED = {
     ("project", "register_contract"): (("granted",), "contracted", {"admin", "clerk"}),
     ("project", "pass_review"): (("contracted",), "passed", {"admin", "clerk"}),
     ("project", "fail_review"): (("contracted",), "failed", {"admin", "clerk"}),
+    # DOMAIN.md §6: the office reopens a decided record as a draft.
+    ("project", "return_for_revision"): (("granted", "contracted"), "draft", {"admin", "clerk"}),
+    ("recommending_institution", "return_for_revision"): (("approved",), "draft", {"admin", "clerk"}),
 }
 for _table in ("service_institution", "domain_center_member", "lab"):
     EXPECTED[(_table, "submit")] = (("draft", "rejected"), "submitted", {"admin", "clerk"})
     EXPECTED[(_table, "approve")] = (("submitted",), "approved", {"admin", "clerk"})
     EXPECTED[(_table, "reject")] = (("submitted",), "rejected", {"admin", "clerk"})
+    EXPECTED[(_table, "return_for_revision")] = (("approved",), "draft", {"admin", "clerk"})
 
 # What each transition's form needs besides the opinion.
 FIELDS = {
@@ -349,6 +353,7 @@ def test_a_stale_form_is_refused_not_overwritten(client, as_role):
 
 def test_saving_a_stale_copy_raises_in_code_too():
     w = factories.world()
+    factories.under_review(w["lab"])
     first = models.Lab.get_by_id(w["lab"].id)
     second = models.Lab.get_by_id(w["lab"].id)
     first.recognition_ref = "京科发〔2025〕1号"

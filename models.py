@@ -481,11 +481,13 @@ class Application(BaseModel):
 
 class RecommendingInstitution(Application):
     name = CharField(max_length=120, unique=True, verbose_name="机构名称")
-    credit_code = CharField(max_length=18, unique=True, null=True, verbose_name="统一社会信用代码")
+    credit_code = CharField(max_length=18, unique=True, null=True, verbose_name="统一社会信用代码",
+                            help_text="18 位统一社会信用代码，见营业执照或登记证书")
     served_enterprise_count = IntegerField(default=0, verbose_name="服务企业数量")
     promised_event_count = IntegerField(default=0, verbose_name="承诺活动次数")
-    work_mechanism = text("工作机制", max_length=5000, null=True)
-    safeguards = text("保障措施", max_length=5000, null=True)
+    work_mechanism = text("工作机制", max_length=5000, null=True,
+                          help_text="管理机制、服务流程、可辐射的小微企业（创业团队）总体情况")
+    safeguards = text("保障措施", max_length=5000, null=True, help_text="组织保障、业务流程、工作计划")
     application_form = material("推荐机构申请表")
     commitment_letter = material("推荐机构承诺函")
     status = CharField(
@@ -493,8 +495,8 @@ class RecommendingInstitution(Application):
         verbose_name="状态",
     )
     account_opened_at = DateTimeField(null=True, verbose_name="开通账号时间")
-    introduction = text("机构介绍", null=True)
-    service_features = text("服务特色", null=True)
+    introduction = text("机构介绍", null=True, help_text="开通账号后由机构自行填写和更新")
+    service_features = text("服务特色", null=True, help_text="开通账号后由机构自行填写和更新")
     trained_on = DateField(null=True, verbose_name="培训日期")
 
     class Meta:
@@ -537,7 +539,7 @@ class PromotionEvent(BaseModel):
         RecommendingInstitution, backref="events", on_delete="RESTRICT", verbose_name="推荐机构"
     )
     kind = CharField(max_length=20, choices=EVENT_KINDS, verbose_name="活动类型")
-    held_on = DateField(index=True, verbose_name="举办日期")
+    held_on = DateField(index=True, verbose_name="举办日期", help_text="活动举办后登记，不能晚于今天")
     title = CharField(max_length=200, verbose_name="活动名称")
     participant_count = IntegerField(default=0, verbose_name="参加人数")
 
@@ -551,14 +553,17 @@ class PromotionEvent(BaseModel):
 
 class ServiceInstitution(Application):
     name = CharField(max_length=120, unique=True, verbose_name="机构名称")
-    credit_code = CharField(max_length=18, unique=True, null=True, verbose_name="统一社会信用代码")
+    credit_code = CharField(max_length=18, unique=True, null=True, verbose_name="统一社会信用代码",
+                            help_text="18 位统一社会信用代码，见营业执照或登记证书")
     parent_org_name = CharField(max_length=120, null=True, verbose_name="授权单位（高校院所/央企集团）")
     parent_org_type = CharField(
         max_length=30, choices=PARENT_ORG_TYPES, null=True, verbose_name="授权单位类型"
     )
-    parent_in_platform = BooleanField(default=False, verbose_name="授权单位已加入首都科技条件平台")
+    parent_in_platform = BooleanField(default=False, verbose_name="授权单位已加入首都科技条件平台",
+                                      help_text="未加入的，请通过领域中心成员单位申请")
     is_independent_legal_entity = BooleanField(default=False, verbose_name="独立法人单位")
-    is_domain_center = BooleanField(default=False, index=True, verbose_name="领域中心")
+    is_domain_center = BooleanField(default=False, index=True, verbose_name="领域中心",
+                                    help_text="六大领域中心之一；勾选后须选择所属领域")
     domain = CharField(max_length=30, choices=DOMAIN_FIELDS, null=True, verbose_name="所属领域")
     application_form = material("专业服务机构申请表")
     commitment_letter = material("承诺函")
@@ -601,7 +606,8 @@ class PerformanceEvaluation(BaseModel):
         ServiceInstitution, backref="evaluations", on_delete="RESTRICT", verbose_name="专业服务机构"
     )
     year = IntegerField(verbose_name="评价年度")
-    score = DecimalField(max_digits=5, decimal_places=1, auto_round=False, verbose_name="得分")
+    score = DecimalField(max_digits=5, decimal_places=1, auto_round=False, verbose_name="得分",
+                         help_text="0 至 100 分，保留一位小数")
     grade = CharField(max_length=20, choices=GRADES, index=True, verbose_name="等级")
     comments = text("评价意见", null=True)
 
@@ -623,7 +629,8 @@ class PerformanceEvaluation(BaseModel):
 
 class DomainCenterMember(Application):
     name = CharField(max_length=120, unique=True, verbose_name="单位名称")
-    credit_code = CharField(max_length=18, unique=True, null=True, verbose_name="统一社会信用代码")
+    credit_code = CharField(max_length=18, unique=True, null=True, verbose_name="统一社会信用代码",
+                            help_text="18 位统一社会信用代码，见营业执照或登记证书")
     org_type = CharField(max_length=40, choices=MEMBER_ORG_TYPES, verbose_name="单位类型")
     domain_center = ForeignKeyField(
         ServiceInstitution, backref="members", on_delete="RESTRICT", verbose_name="所属领域中心"
@@ -645,14 +652,16 @@ class DomainCenterMember(Application):
 class Lab(Application):
     name = CharField(max_length=150, unique=True, verbose_name="实验室名称")
     category = CharField(max_length=40, choices=LAB_CATEGORIES, index=True, verbose_name="实验室类别")
-    recognition_ref = CharField(max_length=100, null=True, verbose_name="认定文号")
+    recognition_ref = CharField(max_length=100, null=True, verbose_name="认定文号",
+                                help_text="如：京科发〔2024〕12号")
     service_institution = ForeignKeyField(
         ServiceInstitution, backref="labs", on_delete="RESTRICT", verbose_name="上报专业服务机构"
     )
     member_unit = ForeignKeyField(
         DomainCenterMember, null=True, backref="labs", on_delete="RESTRICT", verbose_name="领域中心成员单位"
     )
-    capabilities = MultiChoiceField(options=CAPABILITIES, default="", verbose_name="服务能力")
+    capabilities = MultiChoiceField(options=CAPABILITIES, default="", verbose_name="服务能力",
+                                    help_text="工业设计类项目只能选择提供工业设计服务的实验室")
 
     class Meta:
         verbose_name = "开放实验室"
@@ -676,8 +685,10 @@ class Lab(Application):
 
 class Enterprise(BaseModel):
     name = CharField(max_length=150, unique=True, verbose_name="企业（团队）名称")
-    kind = CharField(max_length=20, choices=ENTERPRISE_KINDS, index=True, verbose_name="类型")
-    credit_code = CharField(max_length=18, unique=True, null=True, verbose_name="统一社会信用代码")
+    kind = CharField(max_length=20, choices=ENTERPRISE_KINDS, index=True, verbose_name="类型",
+                     help_text="创新券支持小型企业、微型企业和创业团队")
+    credit_code = CharField(max_length=18, unique=True, null=True, verbose_name="统一社会信用代码",
+                            help_text="18 位统一社会信用代码；创业团队可不填")
     district = CharField(max_length=20, choices=DISTRICTS, index=True, verbose_name="所在区")
     employee_count = IntegerField(null=True, verbose_name="从业人数")
     annual_revenue = money("年营业收入（元）", null=True)
@@ -718,8 +729,10 @@ class Project(BaseModel):
     enterprise = ForeignKeyField(
         Enterprise, backref="projects", on_delete="RESTRICT", verbose_name="企业"
     )
-    lab = ForeignKeyField(Lab, backref="projects", on_delete="RESTRICT", verbose_name="实验室")
-    activity_type = CharField(max_length=30, choices=ACTIVITY_TYPES, index=True, verbose_name="活动类型")
+    lab = ForeignKeyField(Lab, backref="projects", on_delete="RESTRICT", verbose_name="实验室",
+                          help_text="输入名称查找；只列出开放实验室目录中的实验室")
+    activity_type = CharField(max_length=30, choices=ACTIVITY_TYPES, index=True, verbose_name="活动类型",
+                              help_text="工业设计类须选择提供工业设计服务的实验室")
     priority_theme = CharField(
         max_length=30, choices=PRIORITY_THEMES, default="none", index=True, verbose_name="优先支持方向"
     )

@@ -56,7 +56,7 @@ class AccessMixin:
         """Every view function of every screen, on the server: the operation
         it stands for must be the user's (compat.ModelViewHooks calls this
         for each request, after flask-admin's own is_accessible)."""
-        if name == "ajax_lookup":
+        if name in ("ajax_lookup", "form_hint_view"):
             allowed = self.allowed("create") or self.allowed("edit")
         elif name == "action_view":
             allowed = self.is_action_allowed(request.form.get("action"))

@@ -46,6 +46,10 @@ class UserView(SecureModelView):
     column_sortable_list = ("username", "role", "is_active", "last_login_at")
     form_columns = ("username", "display_name", "role", "institution", "is_active",
                     "must_change_password", "password")
+    form_fieldsets = (
+        ("账号", ("username", "display_name", "role", "institution", "is_active")),
+        ("密码", ("password", "must_change_password")),
+    )
     form_extra_fields = {
         "password": PasswordField(
             "新密码",

@@ -34,6 +34,7 @@ from admin.filters import (
     filter_for,
     guard_filter,
 )
+from admin.layout import LayoutMixin
 from admin.listing import ListingMixin
 from admin.lookups import LookupsMixin
 from admin.reading import ReadingMixin
@@ -44,8 +45,8 @@ from program import workflow
 
 
 class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersMixin, ListingMixin,
-                      ExportMixin, LookupsMixin, EditingMixin, RemovalMixin, DownloadsMixin, DetailsMixin,
-                      TransitionsMixin, ModelView):
+                      ExportMixin, LookupsMixin, LayoutMixin, EditingMixin, RemovalMixin, DownloadsMixin,
+                      DetailsMixin, TransitionsMixin, ModelView):
     # --- defaults every screen shares -------------------------------------
     page_size = 20
     can_set_page_size = True
@@ -64,6 +65,12 @@ class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersM
         self.column_filters = [filter_for(model, f) for f in (self.column_filters or ())]
         if self.column_details_list is None:
             self.column_details_list = self._details_order(model)
+        if self.form_columns:
+            # A field belongs to the step that fills it: what a transition
+            # asks for (a grant's date, a contract) is never on the edit form.
+            filled = {name for t in workflow.for_table(self.table) for name in t.fields}
+            self.form_columns = tuple(c for c in self.form_columns if c not in filled)
+            self.form_rules = self.layout_rules()
         if self.form_columns and "version" not in self.form_columns:
             # Optimistic locking: the form carries the version it was opened at.
             self.form_columns = (*self.form_columns, "version")

@@ -30,13 +30,15 @@ class EditingMixin:
         # A new record starts at version 1, whatever a crafted form says.
         if "version" in form:
             del form.version
-        return self._owned(form)
+        return self.with_help(self._owned(form), obj)
 
     def edit_form(self, obj=None):
         fields = policy.editable_fields(current_user, self.table)
         if fields is not None:
-            return self.restricted_form(fields)(get_form_data(), obj=obj)
-        return self._owned(self._narrow(super().edit_form(obj)))
+            form = self.restricted_form(fields)(get_form_data(), obj=obj)
+        else:
+            form = self._owned(self._narrow(super().edit_form(obj)))
+        return self.lock(self.with_help(form, obj), obj) if obj is not None else self.with_help(form)
 
     def restricted_form(self, fields):
         """The form of only the fields the policy lets this user edit (and

@@ -1,6 +1,7 @@
 """机构管理: recommending institutions and their events, professional service
 institutions and their evaluations, domain-center member units."""
 from admin.base import FilterLike, SecureModelView
+from program import parameters
 from models import (
     CONTACTS,
     DomainCenterMember,
@@ -34,6 +35,17 @@ class RecommendingInstitutionView(SecureModelView):
     form_columns = ("name", "credit_code", *CONTACTS, "served_enterprise_count",
                     "promised_event_count", "work_mechanism", "safeguards",
                     "application_form", "commitment_letter", "introduction", "service_features")
+    form_fieldsets = (
+        ("机构信息", ("name", "credit_code")),
+        ("推荐服务能力", ("served_enterprise_count", "promised_event_count", "work_mechanism", "safeguards")),
+        ("申请材料", ("application_form", "commitment_letter")),
+        ("联系人", CONTACTS),
+        ("机构介绍（开通账号后由机构维护）", ("introduction", "service_features")),
+    )
+    form_help = {
+        "served_enterprise_count": lambda: f"应不少于 {parameters.count('r1_min_served_enterprises')} 家（政策参数）",
+        "promised_event_count": lambda: f"每年应不少于 {parameters.count('r1_min_promised_events')} 次（政策参数）",
+    }
     details_related = (
         (PromotionEvent.institution, ("title", "kind", "held_on", "participant_count")),
         (Enterprise.recommended_by, ("name", "kind", "district")),
@@ -67,6 +79,14 @@ class ServiceInstitutionView(SecureModelView):
                     "parent_in_platform", "is_independent_legal_entity", "is_domain_center",
                     "domain", *CONTACTS, "application_form", "commitment_letter",
                     "management_rules", "authorization_letter")
+    form_fieldsets = (
+        ("机构信息", ("name", "credit_code", "is_independent_legal_entity", "is_domain_center", "domain")),
+        ("授权单位", ("parent_org_name", "parent_org_type", "parent_in_platform")),
+        ("申请材料", ("application_form", "commitment_letter", "management_rules", "authorization_letter")),
+        ("联系人", CONTACTS),
+    )
+    # 所属领域 is a domain center's: shown with the box, required with it (rules.py).
+    form_depends = {"domain": "is_domain_center"}
     details_related = (
         (Lab.service_institution, ("name", "category", "status")),
         (DomainCenterMember.domain_center, ("name", "org_type", "field", "status")),
@@ -94,6 +114,12 @@ class DomainCenterMemberView(SecureModelView):
                             ("domain_center", ServiceInstitution.name))
     form_columns = ("name", "credit_code", "org_type", "domain_center", "field",
                     *CONTACTS, "authorization_letter")
+    form_fieldsets = (
+        ("成员单位信息", ("name", "credit_code", "org_type")),
+        ("加盟领域中心", ("domain_center", "field")),
+        ("申请材料", ("authorization_letter",)),
+        ("联系人", CONTACTS),
+    )
     # R7: a member joins one of the domain centers, nothing else.
     form_queries = {"domain_center": ServiceInstitution.domain_centers}
     details_related = ((Lab.member_unit, ("name", "category", "status")),)

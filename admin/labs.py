@@ -14,6 +14,11 @@ class LabView(SecureModelView):
                             ("service_institution", ServiceInstitution.name))
     form_columns = ("name", "category", "recognition_ref", "service_institution",
                     "member_unit", "capabilities", *CONTACTS)
+    form_fieldsets = (
+        ("实验室信息", ("name", "category", "recognition_ref", "capabilities")),
+        ("上报单位", ("service_institution", "member_unit")),
+        ("联系人", CONTACTS),
+    )
     # R5 and R7: offer approved reporters and approved member units only.
     form_queries = {
         "service_institution": ServiceInstitution.active,

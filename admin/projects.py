@@ -1,6 +1,8 @@
 """企业与项目: enterprises, voucher projects, new technology products and the
 purchases of them."""
 from admin.base import FilterLike, SecureModelView
+from program import rules
+from program.checks import yuan
 from models import (
     Enterprise,
     Lab,
@@ -8,7 +10,36 @@ from models import (
     Project,
     ProjectPurchase,
     RecommendingInstitution,
+    now,
 )
+
+
+def vouchers_this_year(enterprise_id, project_id):
+    """An enterprise's vouchers applied for this year, against the annual
+    cap when one is set (the project form, beside the amount)."""
+    enterprise = Enterprise.get_or_none(Enterprise.id == enterprise_id)
+    if enterprise is None:
+        return ""
+    project = Project.get_or_none(Project.id == project_id) if project_id else None
+    year = (project.created_at if project else now()).year
+    applied, cap = rules.annual_room(enterprise.id, year, excluding=project_id)
+    text = f"“{enterprise.name}”{year} 年已申请创新券 {yuan(applied)}"
+    if cap is None:
+        return text + "（未设年度上限）"
+    return text + f"，年度上限 {yuan(cap)}，尚可申请 {yuan(max(cap - applied, 0))}"
+
+
+def purchase_room(project_id, purchase_id):
+    """R11 for the purchase form: the cap, what is registered, what is left."""
+    project = Project.get_or_none(Project.id == project_id)
+    if project is None:
+        return ""
+    room = rules.r11_room(project, excluding=purchase_id)
+    if room is None:
+        return f"项目 {project.code} 尚无审定合同额，不能登记新技术新产品购买"
+    cap, used, left = room
+    return (f"购买上限为审定合同额 {yuan(project.contract_amount)} 的 {rules.r11_percent()}，即 {yuan(cap)}；"
+            f"已登记 {yuan(used)}，尚可登记 {yuan(max(left, 0))}")
 
 
 class EnterpriseView(SecureModelView):
@@ -22,6 +53,11 @@ class EnterpriseView(SecureModelView):
     form_columns = ("name", "kind", "credit_code", "district", "employee_count",
                     "annual_revenue", "contact_name", "contact_phone", "contact_email",
                     "recommended_by")
+    form_fieldsets = (
+        ("企业信息", ("name", "kind", "credit_code", "district", "employee_count", "annual_revenue")),
+        ("联系人", ("contact_name", "contact_phone", "contact_email")),
+        ("推荐机构", ("recommended_by",)),
+    )
     details_related = ((Project.enterprise, ("code", "title", "activity_type", "voucher_amount", "status")),)
 
 
@@ -41,9 +77,11 @@ class ProjectView(SecureModelView):
     column_sortable_list = ("code", "title", "activity_type", "priority_theme", "voucher_amount",
                             "contract_amount", "status", "created_at",
                             ("enterprise", Enterprise.name), ("lab", Lab.name))
-    form_columns = ("title", "enterprise", "lab", "activity_type", "priority_theme",
-                    "voucher_amount", "contract_amount", "voucher_granted_on", "contract_signed_on",
-                    "contract_has_voucher_clause", "contract_voucher_amount")
+    # The application: the grant's date and the contract are asked for by
+    # their steps (发放创新券, 登记合同), never on this form.
+    form_columns = ("title", "enterprise", "lab", "activity_type", "priority_theme", "voucher_amount")
+    form_fieldsets = (("申报信息", form_columns),)
+    form_hints = {"voucher_amount": ("enterprise", vouchers_this_year)}
     form_ajax_refs = {
         "enterprise": {"fields": ("name", "credit_code"), "placeholder": "输入企业名称或信用代码"},
         # R6: only the open-lab directory is offered (and R6 refuses the rest).
@@ -69,6 +107,7 @@ class ProjectPurchaseView(SecureModelView):
     column_sortable_list = ("amount", "purchased_on", ("project", Project.code))
     column_default_sort = ("purchased_on", True)
     form_columns = ("project", "product", "amount", "purchased_on")
+    form_hints = {"amount": ("project", purchase_room)}
     form_ajax_refs = {
         "project": {"fields": ("code", "title"), "placeholder": "输入项目编号或名称"},
         "product": {"fields": ("name", "catalogue_ref"), "placeholder": "输入产品名称或目录编号"},

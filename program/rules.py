@@ -81,8 +81,7 @@ def r4_service_institution_qualified(si: ServiceInstitution) -> None:
     institute or central SOE group that has joined the platform, with the four
     materials. The six domain centers are named by the FAQ itself."""
     if si.is_domain_center:
-        if not si.domain:
-            raise RuleViolation("domain", "领域中心须选择所属领域")
+        r4_domain_with_center(si)
         return
     problems = []
     if not si.is_independent_legal_entity:
@@ -99,6 +98,15 @@ def r4_service_institution_qualified(si: ServiceInstitution) -> None:
         if getattr(si, f"{name}_id") is None:
             problems.append(RuleViolation(name, f"请上传{label}"))
     raise_all(problems)
+
+
+def r4_domain_with_center(si: ServiceInstitution) -> None:
+    """A domain center names its domain; any other institution names none
+    (the form shows 所属领域 only with 领域中心 ticked)."""
+    if si.is_domain_center and not si.domain:
+        raise RuleViolation("domain", "领域中心须选择所属领域")
+    if not si.is_domain_center and si.domain:
+        raise RuleViolation("domain", "只有领域中心选择所属领域：请勾选“领域中心”，或清空所属领域")
 
 
 # --- R5 (Q5): who reports a lab -----------------------------------------------------------
@@ -241,6 +249,16 @@ def r11_cap(contract_amount: Decimal) -> Decimal:
     return (contract_amount * parameters.ratio("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
+def r11_room(project: Project, excluding: Optional[int] = None) -> Optional[tuple]:
+    """(cap, registered, left) of the project's new-technology purchases, or
+    None before its contract amount is known (the purchase form shows it)."""
+    if project.contract_amount is None:
+        return None
+    cap = r11_cap(project.contract_amount)
+    used = Project.purchases_total(project.id, excluding=excluding)
+    return cap, used, cap - used
+
+
 def r11_product_valid_on(purchase: ProjectPurchase) -> None:
     product = NewTechProduct.get_or_none(NewTechProduct.id == purchase.product_id)
     if product is None:
@@ -294,6 +312,13 @@ def r11_contract_covers_purchases(project: Project) -> None:
 
 
 # --- annual cap per enterprise (policy) ------------------------------------------------------
+
+def annual_room(enterprise_id: int, year: int, excluding: Optional[int] = None) -> tuple:
+    """(applied for this year, annual cap or None) of an enterprise (the
+    project form shows it beside the amount)."""
+    cap = parameters.number("annual_voucher_cap_per_enterprise")
+    return Project.vouchers_in_year(enterprise_id, year, excluding=excluding), cap
+
 
 def annual_voucher_cap(project: Project) -> None:
     cap = parameters.number("annual_voucher_cap_per_enterprise")

@@ -69,12 +69,13 @@ def test_form_widgets_work_under_the_policy(page):
     w = factories.world()
     make_user("clerk_widgets", "clerk")
     page.login("clerk_widgets", PASSWORD)
-    page.go("/admin/project/new/")
     browser_page = page.page
     # The date picker opens (flask-admin's form.js, a file).
-    browser_page.click("#voucher_granted_on")
+    page.go("/admin/promotion_event/new/")
+    browser_page.click("#held_on")
     assert browser_page.locator(".daterangepicker").first.is_visible()
     browser_page.keyboard.press("Escape")
+    page.go("/admin/project/new/")
     # The enterprise lookup asks the server as the clerk types.
     browser_page.click("#s2id_enterprise")
     browser_page.keyboard.type(w["enterprise"].name[:4])

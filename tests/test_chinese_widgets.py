@@ -56,8 +56,8 @@ def test_date_picker_and_lookup_speak_chinese_in_the_browser(page):
     page.login("clerk_zh", PASSWORD)
     browser_page = page.page
 
-    page.go("/admin/project/new/")
-    browser_page.click("#voucher_granted_on")
+    page.go("/admin/promotion_event/new/")
+    browser_page.click("#held_on")
     picker = browser_page.locator(".daterangepicker").first
     assert picker.is_visible()
     text = picker.text_content()
@@ -68,6 +68,7 @@ def test_date_picker_and_lookup_speak_chinese_in_the_browser(page):
     browser_page.keyboard.press("Escape")
     assert not picker.is_visible()
 
+    page.go("/admin/project/new/")
     browser_page.click("#s2id_enterprise")
     browser_page.keyboard.type("没有这样的企业")
     browser_page.wait_for_selector(".select2-drop-active .select2-no-results")

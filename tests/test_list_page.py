@@ -65,7 +65,8 @@ def test_transition_links_follow_state_and_role(app, client, as_role):
     listed = rows(client.get("/admin/lab/").get_data(as_text=True))
     assert f'href="/admin/lab/approve/?id={waiting.id}&amp;url=' in listed[waiting.id]
     assert f'href="/admin/lab/reject/?id={waiting.id}&amp;url=' in listed[waiting.id]
-    assert "transition-link" not in listed[done.id]
+    assert "/admin/lab/approve/" not in listed[done.id] and "/admin/lab/reject/" not in listed[done.id]
+    assert f'href="/admin/lab/return_for_revision/?id={done.id}&amp;url=' in listed[done.id]
     # The link leads to the transition's own confirmation page.
     link = re.search(r'href="(/admin/lab/approve/\?id=\d+&amp;url=[^"]+)"', listed[waiting.id]).group(1)
     assert "审核通过" in client.get(link.replace("&amp;", "&")).get_data(as_text=True)

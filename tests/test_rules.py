@@ -247,19 +247,25 @@ def granted_project(w, **kw):
     return factories.project(w["enterprise"], w["lab"], **data)
 
 
+def register_contract(client, project, **fields):
+    """The contract is registered by its step (登记合同), never an edit."""
+    data = dict(fields, id=project.id, version=models.Project.get_by_id(project.id).version,
+                csrf_token=csrf_token(client, "/admin/"))
+    return client.post("/admin/project/register_contract/", data=data)
+
+
 def test_r10_contract_needs_the_voucher_clause(client, as_role):
     w = factories.world()
     p = granted_project(w)
     as_role("clerk")
-    url = edit_url("project", p)
     contract = dict(contract_amount="100000.00", contract_signed_on="2026-03-10", contract_voucher_amount="50000.00")
-    refused(resubmit(client, url, **contract), "合同须约定创新券相关内容")
-    refused(resubmit(client, url, **dict(contract, contract_signed_on="2026-02-01")),
+    refused(register_contract(client, p, **contract), "合同须约定创新券相关内容")
+    refused(register_contract(client, p, **dict(contract, contract_signed_on="2026-02-01")),
             "早于创新券发放（2026-03-01），且未约定创新券内容")
-    refused(resubmit(client, url, **dict(contract, contract_has_voucher_clause="y", contract_voucher_amount="")),
-            "请填写合同中约定的创新券额度")
+    refused(register_contract(client, p, **dict(contract, contract_has_voucher_clause="y", contract_voucher_amount="")),
+            "此项为必填项")
     assert models.Project.get_by_id(p.id).contract_signed_on is None
-    saved(resubmit(client, url, **dict(contract, contract_has_voucher_clause="y")))
+    saved(register_contract(client, p, **dict(contract, contract_has_voucher_clause="y")))
     assert models.Project.get_by_id(p.id).contract_has_voucher_clause
 
 
@@ -267,13 +273,12 @@ def test_r10_amounts_in_order(client, as_role):
     w = factories.world()
     p = granted_project(w)
     as_role("clerk")
-    url = edit_url("project", p)
     contract = dict(contract_amount="100000.00", contract_signed_on="2026-03-10", contract_has_voucher_clause="y")
-    refused(resubmit(client, url, **dict(contract, contract_voucher_amount="50000.01")),
+    refused(register_contract(client, p, **dict(contract, contract_voucher_amount="50000.01")),
             "合同约定的创新券额度 50,000.01 元 超过创新券金额 50,000.00 元")
-    refused(resubmit(client, url, **dict(contract, contract_amount="49999.99", contract_voucher_amount="40000.00")),
+    refused(register_contract(client, p, **dict(contract, contract_amount="49999.99", contract_voucher_amount="40000.00")),
             "创新券金额 50,000.00 元 超过审定合同额 49,999.99 元")
-    saved(resubmit(client, url, **dict(contract, contract_amount="50000.00", contract_voucher_amount="50000.00")))
+    saved(register_contract(client, p, **dict(contract, contract_amount="50000.00", contract_voucher_amount="50000.00")))
 
 
 def test_amounts_must_be_positive(client, as_role):
@@ -442,6 +447,7 @@ def test_policy_settings_are_admin_only_checked_and_audited(client, as_role, app
 
 def test_the_form_shows_field_names_of_the_model(client, as_role):
     w = factories.world()
+    draft = factories.project(w["enterprise"], w["lab"])
     as_role("clerk")
-    fields = set(read_form(client, edit_url("project", w["project"])))
-    assert {"title", "enterprise", "lab", "activity_type", "voucher_amount", "contract_amount"} <= fields
+    fields = set(read_form(client, edit_url("project", draft)))
+    assert {"title", "enterprise", "lab", "activity_type", "voucher_amount"} <= fields

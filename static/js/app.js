@@ -42,4 +42,36 @@
       search.trigger('focus').trigger('select');
     }
   });
+
+  // A field shown only with the box it depends on (admin/layout.py): 所属领域
+  // with 领域中心. Hidden, it is emptied, so nothing unseen is saved.
+  function follow(box) {
+    var name = box.attr('name');
+    $('.dependent-field[data-shown-with="' + name + '"]').each(function () {
+      var shown = box.is(':checked');
+      $(this).toggle(shown);
+      if (!shown) { $(this).find('select').val('__None').trigger('change'); }
+    });
+  }
+  $(function () {
+    $('.dependent-field').each(function () {
+      var box = $('input[name="' + $(this).data('shown-with') + '"]');
+      follow(box);
+      box.on('change', function () { follow(box); });
+    });
+  });
+
+  // A hint that follows another field (admin/layout.py form_hints): asked
+  // of the server whenever that field changes.
+  $(function () {
+    $('.form-hint[data-hint-url]').each(function () {
+      var hint = $(this);
+      var source = hint.data('hint-from');
+      $(document).on('change', '[name="' + source + '"]', function () {
+        var params = {};
+        params[source] = $(this).val();
+        $.getJSON(hint.data('hint-url'), params, function (answer) { hint.text(answer.text); });
+      });
+    });
+  });
 })(window.jQuery);

@@ -82,6 +82,13 @@ def form_record(form: Any) -> Any:
     return getattr(form, "_obj", None)
 
 
+def add_action(view: Any, name: str, text: str, handler: Any) -> None:
+    """A bulk action of the list's menu, made at start-up from data rather
+    than a decorated method (`_actions`, `_actions_data` of ActionsMixin)."""
+    view._actions.append((name, text))
+    view._actions_data[name] = (handler, text, None)
+
+
 def registered_views(admin: Any) -> list:
     """The views added to an Admin (`_views`)."""
     return admin._views

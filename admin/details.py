@@ -1,6 +1,7 @@
 """The details page of every screen: the record's transitions, its related
 records (with a link to each full list) and its history from the audit
 trail, for the office's eyes."""
+from flask import request, url_for
 from flask_login import current_user
 
 import compat
@@ -29,6 +30,9 @@ class DetailsMixin:
                 rows=list(query.order_by(related.id.desc()).limit(20)), total=query.count(),
                 list_url=view.filtered_list_url(fk, model.id) if view is not None else None,
                 can_open=policy.allows(current_user, table, "details"),
+                # 新增 with this record already chosen as its parent.
+                add_url=url_for(f"{table}.create_view", **{fk.name: model.id, "url": request.full_path})
+                if view is not None and policy.allows(current_user, table, "create") else None,
             ))
         return sections
 

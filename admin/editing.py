@@ -3,15 +3,17 @@ order, narrowed selects, the fields the policy lets the user edit, the
 version a form was opened at (optimistic locking), the rules beside the
 fields, and the save as one transaction with its uploads and audit row."""
 from flask import current_app, flash, g, request
+from flask_admin import expose
 from flask_admin.contrib.peewee.form import get_form
 from flask_admin.helpers import get_form_data
 from flask_login import current_user
+from peewee import ForeignKeyField
 
 import compat
 from admin.errors import database_error_message
 from forms.fields import ordered
 from forms.validators import apply_record_rules
-from models import StaleRecord, db
+from models import StaleRecord, db, parse_id
 from program import audit, materials, policy, workflow
 from program.checks import RuleViolation
 
@@ -30,7 +32,33 @@ class EditingMixin:
         # A new record starts at version 1, whatever a crafted form says.
         if "version" in form:
             del form.version
-        return self.with_help(self._owned(form), obj)
+        if request.method == "GET":
+            self._prefill(form)
+        return self.with_related_add(self.with_help(self._owned(form), obj))
+
+    def _prefill(self, form):
+        """A new record from a related list (新增 on a details page) starts
+        with its parent chosen: ?institution=12. Only a record the field
+        would offer is taken; anything else is ignored."""
+        for name, field in self.model._meta.fields.items():
+            if isinstance(field, ForeignKeyField) and name in form and name in request.args:
+                record_id = parse_id(request.args.get(name))
+                query = getattr(form[name], "query", None) or field.rel_model.select()
+                found = query.where(field.rel_model.id == record_id).first() if record_id else None
+                if found is not None:
+                    form[name].data = found
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        """flask-admin's create page; opened from another form (+ 新建企业,
+        ?popup=<field>), it hands the new record back to that form."""
+        response = super().create_view()
+        created = g.pop("created_record", None)
+        field = request.args.get("popup", "")
+        if created is not None and field.isidentifier() and field.isascii() and len(field) <= 40 \
+                and getattr(response, "status_code", None) == 302:
+            return self.render("admin/popup_created.html", record=created, field=field)
+        return response
 
     def edit_form(self, obj=None):
         fields = policy.editable_fields(current_user, self.table)
@@ -38,7 +66,8 @@ class EditingMixin:
             form = self.restricted_form(fields)(get_form_data(), obj=obj)
         else:
             form = self._owned(self._narrow(super().edit_form(obj)))
-        return self.lock(self.with_help(form, obj), obj) if obj is not None else self.with_help(form)
+        form = self.with_related_add(self.with_help(form, obj))
+        return self.lock(form, obj) if obj is not None else form
 
     def restricted_form(self, fields):
         """The form of only the fields the policy lets this user edit (and
@@ -131,6 +160,8 @@ class EditingMixin:
                 audit.record(user, "create" if created else "edit", self.table, model.id,
                              before=before, after=audit.snapshot(model))
                 workflow.follow_up(model, user)
+            if created:
+                g.created_record = model
         except Exception as exc:
             if not self.handle_view_exception(exc):
                 raise

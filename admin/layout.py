@@ -9,17 +9,20 @@
   against the annual cap, asked of the server as the other field changes;
 - a field shown only with the one it depends on (`form_depends`:
   所属领域 with 领域中心), required together by the rules;
+- + 新建… beside a related record's field (`form_related_add`), handing
+  the new record back to the form that asked;
 - the fields a decision has locked (program/locks.py): taken out of the
   form, so nothing posted for them is read, and shown as text in place.
 """
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask_admin import expose
+from flask_login import current_user
 from flask_admin.form import rules
 from markupsafe import Markup, escape
 
 from admin import present
 from models import parse_id
-from program import locks
+from program import locks, policy
 
 
 class ShownField(rules.Field):
@@ -99,6 +102,8 @@ class LayoutMixin:
     form_depends: dict = {}
     # {field name: (the field it follows, hint(that field's id, this record's id) -> text)}
     form_hints: dict = {}
+    # Fields whose record can be added from this form (+ 新建企业): their names.
+    form_related_add: tuple = ()
 
     def layout_rules(self):
         """The form rules of this screen's fieldsets (set at start-up)."""
@@ -125,6 +130,19 @@ class LayoutMixin:
                 form[name].description = Markup(
                     f'{form[name].description or ""}<span class="form-hint d-block" id="hint-{escape(name)}" '
                     f'data-hint-url="{escape(url)}" data-hint-from="{escape(source)}">{escape(text)}</span>')
+        return form
+
+    def with_related_add(self, form):
+        """+ 新建… beside a related record's field, where the user may create
+        one: it opens that table's form, which hands the new record back."""
+        for name in self.form_related_add:
+            related = self.model._meta.fields[name].rel_model
+            table = related._meta.table_name
+            if name in form and policy.allows(current_user, table, "create"):
+                href = url_for(f"{table}.create_view", popup=name)
+                form[name].description = Markup(
+                    f'{form[name].description or ""}<a class="related-add d-inline-block mt-1" href="{escape(href)}" '
+                    f'data-for="{escape(name)}">+ 新建{escape(related._meta.verbose_name)}</a>')
         return form
 
     @expose("/hint/")

@@ -23,29 +23,39 @@ from program import workflow
 
 class TransitionLinks:
     """The transitions a user may take on a record now, as links to their
-    confirmation pages (perform() checks again when one is taken). The links
-    depend only on the record's state, so each state's are built once."""
+    confirmation pages (perform() checks again when one is taken). One the
+    user's role allows but a rule forbids here (the submitter may not
+    approve their own application) shows disabled, saying why. The links
+    depend only on the record's state and whether the user submitted it,
+    so each such case is built once."""
 
     def __init__(self, view, user, size="sm", prefix=None, back=None):
         self.view, self.user, self.size = view, user, size
         self.prefix = escape(prefix or view.get_url(".index_view"))
         self.back = escape(back or urllib.parse.quote(request.full_path, safe=""))
-        self.by_state = {}
+        self.by_case = {}
 
     def parts(self, record):
         state = getattr(record, "status", None)  # a table without a workflow has none
-        if state not in self.by_state:
-            self.by_state[state] = [
-                (f'<a class="btn btn-{self.size} btn-outline-primary mr-1 mb-1 transition-link" '
-                 f'href="{self.prefix}{escape(t.name)}/?id=',
-                 f'&amp;url={self.back}">{escape(t.label)}</a>')
-                for t in workflow.available(record, self.user)
-            ] if self.user.is_authenticated else []
-        return self.by_state[state]
+        case = (state, getattr(record, "submitted_by_id", None) == getattr(self.user, "id", None))
+        if case not in self.by_case:
+            self.by_case[case] = [self._part(t, record) for t in workflow.available(record, self.user)] \
+                if self.user.is_authenticated else []
+        return self.by_case[case]
+
+    def _part(self, transition, record):
+        label = escape(transition.label)
+        reason = workflow.why_not(transition, record, self.user)
+        if reason:
+            said = f' <small class="text-muted transition-reason">{escape(reason)}</small>' if self.size != "sm" else ""
+            return (f'<span class="btn btn-{self.size} btn-outline-secondary disabled mr-1 mb-1 transition-blocked" '
+                    f'aria-disabled="true" title="{escape(reason)}">{label}</span>{said}', None)
+        return (f'<a class="btn btn-{self.size} btn-outline-primary mr-1 mb-1 transition-link" '
+                f'href="{self.prefix}{escape(transition.name)}/?id=', f'&amp;url={self.back}">{label}</a>')
 
     def __call__(self, record):
         pk = int(record.id)
-        return Markup("".join(f"{head}{pk}{tail}" for head, tail in self.parts(record)))
+        return Markup("".join(head if tail is None else f"{head}{pk}{tail}" for head, tail in self.parts(record)))
 
 
 def transition_links(view, record, user, size="sm"):

@@ -82,6 +82,7 @@ class ProjectView(SecureModelView):
     form_columns = ("title", "enterprise", "lab", "activity_type", "priority_theme", "voucher_amount")
     form_fieldsets = (("申报信息", form_columns),)
     form_hints = {"voucher_amount": ("enterprise", vouchers_this_year)}
+    form_related_add = ("enterprise",)
     form_ajax_refs = {
         "enterprise": {"fields": ("name", "credit_code"), "placeholder": "输入企业名称或信用代码"},
         # R6: only the open-lab directory is offered (and R6 refuses the rest).

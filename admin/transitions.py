@@ -1,9 +1,10 @@
 """The screens of workflow.py, shared by every view whose table has
 transitions: a confirmation form per transition at /admin/<table>/<name>/,
-the buttons on lists and details pages, and bulk approve / reject."""
+the buttons on lists and details pages, and every transition marked bulk
+in the list's 批量操作 menu: one confirmation with the transition's fields
+and opinion shared by the records, and a result per record."""
 from flask import abort, flash, make_response, redirect, request
 from flask_admin import expose
-from flask_admin.actions import action
 from flask_admin.contrib.peewee.form import get_form
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
@@ -11,12 +12,13 @@ from peewee import DatabaseError
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
+import compat
 from admin.errors import database_error_message
 from forms.fields import ordered, strip_text
 from forms.validators import OPINION_CHECKS, USERNAME_CHECKS, place_error
 from models import parse_id, parse_ids
 from program import policy, workflow
-from program.checks import RuleViolation, opinion_problem
+from program.checks import RuleViolation
 
 
 class TransitionsMixin:
@@ -37,8 +39,18 @@ class TransitionsMixin:
     def may_take(self, transition):
         return policy.may_take(current_user, transition.roles) and not transition.automatic
 
+    def init_actions(self):
+        """flask-admin's actions (delete), then one per bulk transition."""
+        super().init_actions()
+        for t in self.transitions():
+            if t.bulk:
+                compat.add_action(self, t.name, f"批量{t.label}",
+                                  lambda ids, name=t.name: self._bulk_redirect(name, ids))
+
     # --- the confirmation form ---------------------------------------------
     def transition_form(self, transition, record, formdata=None):
+        """The transition's fields and opinion, for one record (id and
+        version carried) or, without a record, for a bulk confirmation."""
         names = [n for n in transition.fields if n in self.model._meta.fields]
         base = ordered(get_form(self.model, self.model_form_converter(self), base_class=self.form_base_class,
                                 only=names), names) if names else self.form_base_class
@@ -61,8 +73,9 @@ class TransitionsMixin:
                 description="留空则自动生成（如 jigou0012）", filters=[strip_text],
             )
         form = TransitionForm(formdata, obj=record)
-        form.id.data = record.id
-        if formdata is None:
+        if record is not None:
+            form.id.data = record.id
+        if formdata is None and record is not None:
             form.version.data = record.version
         for name in transition.required:
             if name in form:
@@ -132,18 +145,10 @@ class TransitionsMixin:
         flash(f"已{t.label}：{fresh}（当前状态：{fresh.display('status')}）", "success")
         return redirect(self.get_url(".details_view", id=record.id, url=return_url))
 
-    # --- bulk approve / reject ------------------------------------------------
+    # --- bulk transitions -------------------------------------------------------
     def _bulk_redirect(self, name, ids):
         return redirect(self.get_url(".bulk_view", transition=name, ids=",".join(ids),
                                      url=get_redirect_target() or self.get_url(".index_view")))
-
-    @action("approve", "批量审核通过")
-    def action_approve(self, ids):
-        return self._bulk_redirect("approve", ids)
-
-    @action("reject", "批量驳回")
-    def action_reject(self, ids):
-        return self._bulk_redirect("reject", ids)
 
     def bulk_allowed(self, name):
         t = workflow.get(self.table, name)
@@ -158,26 +163,20 @@ class TransitionsMixin:
         source = request.form if request.method == "POST" else request.args
         ids = parse_ids(source.get("ids", ""))
         records = list(self.scope(self.model.select()).where(self.model.id.in_(ids)).order_by(self.model.id))
-        opinion = strip_text(request.form.get("opinion") or "")
-        if request.method == "POST":
-            problem = self.bulk_opinion_problem(t, opinion)
-            if problem:
-                flash(problem, "error")
-            else:
-                results = [self.bulk_take(t, record, opinion) for record in records]
-                return self.render("admin/bulk_result.html", title=f"批量{t.label}", results=results,
-                                   return_url=return_url)
-        return self.render("admin/bulk_transition.html", transition=t, records=records,
-                           ids=",".join(str(r.id) for r in records), opinion=opinion,
-                           return_url=return_url)
+        form = self.transition_form(t, None, request.form if request.method == "POST" else None)
+        if request.method == "POST" and form.validate():
+            values = {name: form[name].data for name in t.fields if name in form}
+            opinion = form.opinion.data or ""
+            results = [self.bulk_take(t, record, opinion, values) for record in records]
+            return self.render("admin/bulk_result.html", title=f"批量{t.label}", results=results,
+                               return_url=return_url)
+        user = current_user._get_current_object()
+        return self.render("admin/bulk_transition.html", transition=t, records=records, form=form,
+                           ids=",".join(str(r.id) for r in records), return_url=return_url,
+                           reasons={r.id: workflow.why_not(t, r, user) for r in records},
+                           target_label=workflow.state_label(self.model, t.target))
 
-    @staticmethod
-    def bulk_opinion_problem(t, opinion):
-        if t.opinion_required and not opinion:
-            return f"{t.label}须填写意见"
-        return opinion_problem(opinion)
-
-    def bulk_take(self, t, record, opinion):
+    def bulk_take(self, t, record, opinion, values):
         """One record of a bulk action: (record, done, what happened). A
         record's refusal, or the database's, never stops the others."""
         version = parse_id(request.form.get(f"version_{record.id}"))
@@ -185,7 +184,7 @@ class TransitionsMixin:
             return (str(record), False, "页面已过期（缺少版本信息），未办理，请重新打开后再办理")
         try:
             workflow.perform(t, record.id, current_user._get_current_object(), opinion=opinion,
-                             expected_version=version)
+                             values=values, expected_version=version)
         except workflow.WorkflowError as exc:
             return (str(record), False, exc.message)
         except RuleViolation as exc:

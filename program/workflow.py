@@ -106,7 +106,7 @@ def _application(model, review_roles, submit_checks=()):
     qualification locked until then, program/locks.py)."""
     return (
         Transition(model, "submit", "提交申请", ("draft", "rejected"), "submitted", OFFICE,
-                   checks=submit_checks, stamp="submitted"),
+                   checks=submit_checks, stamp="submitted", bulk=True),
         Transition(model, "approve", "审核通过", ("submitted",), "approved", review_roles,
                    not_by_submitter=True, stamp="reviewed", bulk=True),
         Transition(model, "reject", "驳回", ("submitted",), "rejected", review_roles,
@@ -146,7 +146,7 @@ TRANSITIONS = (
                "profile_completed", SELF, automatic=_profile_complete),
     Transition(RecommendingInstitution, "record_training", "登记业务培训",
                ("account_opened", "profile_completed"), "trained", OFFICE,
-               fields=("trained_on",), required=("trained_on",)),
+               fields=("trained_on",), required=("trained_on",), bulk=True),
     # Q5: the office reviews service institutions, members and labs.
     *_application(ServiceInstitution, OFFICE,
                   submit_checks=(rules.r4_service_institution_qualified,)),
@@ -155,11 +155,12 @@ TRANSITIONS = (
                                               rules.r7_member_lab_through_its_center)),
     # Projects: application, grant, contract (Q6), completion review (Q8).
     Transition(Project, "submit", "提交申报", ("draft",), "submitted", OFFICE,
-               checks=(rules.r8_project_enterprise, _r6_and_r9), stamp="submitted"),
+               checks=(rules.r8_project_enterprise, _r6_and_r9), stamp="submitted", bulk=True),
     Transition(Project, "grant", "申报成功（发放创新券）", ("submitted",), "granted", OFFICE,
                fields=("voucher_granted_on",), required=("voucher_granted_on",), not_by_submitter=True,
-               checks=(rules.annual_voucher_cap,)),
-    Transition(Project, "reject", "申报未通过", ("submitted",), "rejected", OFFICE, opinion_required=True),
+               checks=(rules.annual_voucher_cap,), bulk=True),
+    Transition(Project, "reject", "申报未通过", ("submitted",), "rejected", OFFICE, opinion_required=True,
+               bulk=True),
     Transition(Project, "register_contract", "登记合同", ("granted",), "contracted", OFFICE,
                fields=("contract_signed_on", "contract_amount", "contract_has_voucher_clause",
                        "contract_voucher_amount"),
@@ -167,10 +168,11 @@ TRANSITIONS = (
                checks=(rules.r10_contract, rules.r11_contract_covers_purchases)),
     Transition(Project, "pass_review", "结题通过", ("contracted",), "passed", OFFICE,
                fields=("completion_reason",), required=("completion_reason",),
-               sets={"completion_result": "passed", "liable_party": None}, checks=(rules.r12_completion,)),
+               sets={"completion_result": "passed", "liable_party": None}, checks=(rules.r12_completion,),
+               bulk=True),
     Transition(Project, "fail_review", "结题未通过", ("contracted",), "failed", OFFICE,
                fields=("completion_reason", "liable_party"), required=("completion_reason", "liable_party"),
-               sets={"completion_result": "failed"}, checks=(rules.r12_completion,)),
+               sets={"completion_result": "failed"}, checks=(rules.r12_completion,), bulk=True),
     # A granted or contracted project reopened: the grant and the contract
     # are undone with it (a project with purchases keeps its contract: R11).
     _return_for_revision(Project, ("granted", "contracted"),
@@ -232,7 +234,7 @@ def why_not(transition: Transition, record: Any, user: Any) -> Optional[str]:
         allowed = "、".join(state_label(model, s) for s in transition.sources)
         return f"当前状态为“{state_label(model, record.status)}”，不能{transition.label}（须为“{allowed}”）"
     if transition.not_by_submitter and record.submitted_by_id == user.id:
-        return "提交该申请的用户不能审核自己提交的申请，请由其他工作人员办理"
+        return "您提交的申请需由其他工作人员审核"
     return None
 
 

@@ -60,7 +60,7 @@ class Page:
         self.problems = []
         page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
                 if m.type in ("error", "warning") else None)
-        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e} {e.stack}"))
         page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}")
                 if r.status >= 400 else None)
 

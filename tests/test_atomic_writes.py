@@ -139,7 +139,7 @@ def test_the_submitter_is_kept_on_the_record_and_may_not_approve(client, as_role
     assert stored.submitted_by_id == me.id and stored.submitted_at is not None
     refused = clerk.post("/admin/lab/approve/", data={"id": lab.id, "opinion": "同意", "csrf_token": token,
                                                       "version": version_of("lab", lab.id)})
-    assert "不能审核自己提交的申请" in refused.get_data(as_text=True)
+    assert "需由其他工作人员审核" in refused.get_data(as_text=True)
     assert models.Lab.get_by_id(lab.id).status == "submitted"
 
 
@@ -156,7 +156,7 @@ def test_a_record_submitted_outside_the_screens_keeps_its_submitter_out_of_the_a
     token = csrf_token(client, "/admin/")
     refused = client.post("/admin/lab/approve/", data={"id": lab.id, "opinion": "同意", "csrf_token": token,
                                                        "version": lab.version})
-    assert "不能审核自己提交的申请" in refused.get_data(as_text=True)
+    assert "需由其他工作人员审核" in refused.get_data(as_text=True)
     as_role.user("reviewer_clerk")
     token = csrf_token(client, "/admin/")
     assert client.post("/admin/lab/approve/", data={"id": lab.id, "opinion": "同意", "version": lab.version,

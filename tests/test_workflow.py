@@ -172,7 +172,7 @@ def test_the_submitter_may_not_approve(client, as_role):
     as_role("clerk")
     take(client, "lab", "submit", lab)
     response = take(client, "lab", "approve", lab)
-    assert any("不能审核自己提交的申请" in e for e in field_errors(response))
+    assert any("需由其他工作人员审核" in e for e in field_errors(response))
     assert status_of("lab", lab) == "submitted"
     as_role("clerk")
     take(client, "lab", "approve", lab)

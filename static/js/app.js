@@ -74,4 +74,32 @@
       });
     });
   });
+
+  // + 新建… beside a related record's field opens that record's form in a
+  // window of its own; the new record comes back here (popup_created.html).
+  $(document).on('click', 'a.related-add', function (event) {
+    event.preventDefault();
+    window.open(this.href, 'related-add', 'width=960,height=820');
+  });
+  window.addEventListener('message', function (event) {
+    var data = event.data || {};
+    if (event.origin !== window.location.origin || data.kind !== 'record-created') { return; }
+    var field = $('[name="' + data.field + '"]').first();
+    if (field.is('select')) {
+      field.append($('<option>').val(data.id).text(data.text));
+    } else {
+      // flask-admin's lookup (select2 3.5) reads its selection from data-json.
+      field.attr('data-json', JSON.stringify([data.id, data.text]));
+    }
+    field.val(String(data.id)).trigger('change');
+  });
+  $(function () {
+    var created = $('#popup-created');
+    if (created.length && window.opener) {
+      window.opener.postMessage({kind: 'record-created', field: created.data('field'),
+                                 id: created.data('id'), text: String(created.data('text'))},
+                                window.location.origin);
+      window.close();
+    }
+  });
 })(window.jQuery);

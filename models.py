@@ -12,9 +12,11 @@ import json
 from peewee import (
     JOIN,
     AutoField,
+    BigIntegerField,
     BooleanField,
     Case,
     CharField,
+    CompositeKey,
     DatabaseProxy,
     DateField,
     DateTimeField,
@@ -738,14 +740,14 @@ class Project(BaseModel):
     )
     voucher_amount = money("创新券金额（元）")
     contract_amount = money("审定合同额（元）", null=True)
-    voucher_granted_on = DateField(null=True, verbose_name="创新券发放日期")
+    voucher_granted_on = DateField(null=True, index=True, verbose_name="创新券发放日期")
     contract_signed_on = DateField(null=True, verbose_name="合同签订日期")
     contract_has_voucher_clause = BooleanField(default=False, verbose_name="合同含创新券条款")
     contract_voucher_amount = money("合同约定创新券额度（元）", null=True)
     status = CharField(
         max_length=20, choices=PROJECT_STATUSES, default="draft", index=True, verbose_name="状态"
     )
-    submitted_at = DateTimeField(null=True, verbose_name="申报时间")
+    submitted_at = DateTimeField(null=True, index=True, verbose_name="申报时间")
     submitted_by = ForeignKeyField(
         User, null=True, backref="+", on_delete="RESTRICT", verbose_name="申报提交人"
     )
@@ -759,7 +761,9 @@ class Project(BaseModel):
 
     class Meta:
         verbose_name = "创新券项目"
-        indexes = ((("status", "created_at"), False),)
+        # The work queue: each waiting state, oldest first (migrations/m0002).
+        indexes = ((("status", "created_at"), False), (("status", "submitted_at"), False),
+                   (("status", "voucher_granted_on"), False), (("status", "contract_signed_on"), False))
 
     def __str__(self):
         return f"{self.code} {self.title}"
@@ -868,6 +872,43 @@ class AuditLog(BaseModel):
                 .limit(limit))
 
 
+class SavedFilter(BaseModel):
+    """A list's filters saved under a name by a user (常用筛选)."""
+
+    user = ForeignKeyField(User, backref="saved_filters", on_delete="CASCADE", verbose_name="用户")
+    table_name = CharField(max_length=60, verbose_name="数据表")
+    name = CharField(max_length=40, verbose_name="名称")
+    query = CharField(max_length=1000, verbose_name="筛选条件")
+
+    class Meta:
+        verbose_name = "常用筛选"
+        table_name = "saved_filter"
+        indexes = ((("user", "table_name", "name"), True),)
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def of(cls, user, table):
+        return cls.select().where(cls.user == user.id, cls.table_name == table).order_by(cls.name)
+
+
+class Tally(Model):
+    """Counts kept in step by triggers (program/tallies.py); never written
+    by the application itself."""
+
+    kind = CharField(max_length=60)
+    key = CharField(max_length=60)
+    n = BigIntegerField(default=0)
+    amount = BigIntegerField(default=0)  # fen
+    changes = BigIntegerField(default=0)
+
+    class Meta:
+        database = db
+        table_name = "tally"
+        primary_key = CompositeKey("kind", "key")
+
+
 ALL_MODELS = (
     User,
     StoredFile,
@@ -883,6 +924,9 @@ ALL_MODELS = (
     ProjectPurchase,
     PolicySetting,
     AuditLog,
+    SavedFilter,
+    # Last: emptied after the tables its triggers count (tests/support.wipe).
+    Tally,
 )
 
 # The key that closes a circle of references; its constraint is added

@@ -1,13 +1,14 @@
 """The admin site: screens grouped by area, and the office's dashboard."""
 import os
 
-from flask import redirect, render_template_string, request, url_for
-from flask_admin import Admin, AdminIndexView, expose
+from flask import render_template_string
+from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from markupsafe import Markup
 
 from admin.accounts import AuditLogView, PolicySettingView, UserView
+from admin.dashboard import DashboardView
 from admin.institutions import (
     DomainCenterMemberView,
     PerformanceEvaluationView,
@@ -22,7 +23,6 @@ from admin.projects import (
     ProjectPurchaseView,
     ProjectView,
 )
-from admin.reading import bounded_count
 from admin.reports import ReportsView
 from models import (
     AuditLog,
@@ -39,8 +39,6 @@ from models import (
     ServiceInstitution,
     User,
 )
-from program import policy
-from program.policy import allows
 
 # (menu, [(view class, model)]) — the order clerks see.
 AREAS = (
@@ -66,41 +64,6 @@ AREAS = (
         (AuditLogView, AuditLog),
     )),
 )
-
-# What the dashboard counts, by status where the record has one.
-DASHBOARD = (RecommendingInstitution, ServiceInstitution, DomainCenterMember, Lab, Enterprise, Project)
-
-
-class DashboardView(AdminIndexView):
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.is_active
-
-    def inaccessible_callback(self, name, **kwargs):
-        return redirect(url_for("auth.login", next=request.full_path))
-
-    @expose("/")
-    def index(self):
-        cards = []
-        if not policy.sees_office_records(current_user):
-            # An institution sees its own records only, never the office's totals.
-            return self.render("admin/dashboard.html", cards=cards, office=False)
-        for model in DASHBOARD:
-            table = model._meta.table_name
-            if not allows(current_user, table, "list"):
-                continue
-            by_status = []
-            status = model._meta.fields.get("status")
-            if status is not None:
-                # One bounded count per state, each an index range: a million
-                # projects cost what a thousand do.
-                for value, label in status.choices:
-                    n = bounded_count(model.select(model.id).where(status == value))
-                    if n:
-                        by_status.append((label, n, value))
-            cards.append(dict(title=model._meta.verbose_name, table=table,
-                              total=bounded_count(model.select(model.id)), by_status=by_status))
-        return self.render("admin/dashboard.html", cards=cards, office=True)
-
 
 # flask-admin's own menu macro, rendered once per role and screen: which
 # items show depends on the role alone (program/policy.py), which is active on

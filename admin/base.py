@@ -31,6 +31,7 @@ from admin.filters import (
     FilterEqual,
     FilterLike,
     FiltersMixin,
+    SubmitterFilter,
     filter_for,
     guard_filter,
 )
@@ -63,6 +64,8 @@ class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersM
         kwargs.setdefault("endpoint", self.table)
         self._labels_and_formatters(model)
         self.column_filters = [filter_for(model, f) for f in (self.column_filters or ())]
+        if "submitted_by" in model._meta.fields:
+            self.column_filters.append(SubmitterFilter(model.submitted_by))
         if self.column_details_list is None:
             self.column_details_list = self._details_order(model)
         if self.form_columns:

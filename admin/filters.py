@@ -4,6 +4,7 @@ is built once."""
 import unicodedata
 
 from flask import request, url_for
+from flask_login import current_user
 from flask_admin.contrib.peewee.filters import (
     BooleanEqualFilter,
     DateNotBetweenFilter,
@@ -146,6 +147,22 @@ class RelatedFilter(FilterEqual):
         return [(str(record.id), str(record)) for record in model.select().where(model.id.in_(wanted))]
 
 
+class SubmitterFilter(FilterEqual):
+    """提交人: what others submitted (the work queue's 待审核: a clerk does
+    not decide their own), or the user's own."""
+
+    def __init__(self, column, name="提交人"):
+        super().__init__(column, name, options=(("others", "他人提交"), ("mine", "本人提交")))
+
+    def apply(self, query, value):
+        if value == "mine":
+            return query.where(self.column == current_user.id)
+        return query.where((self.column != current_user.id) | self.column.is_null())
+
+    def validate(self, value):
+        return value in ("others", "mine")
+
+
 class FiltersMixin:
     def filter_groups(self, build):
         """The filter menu (compat.ModelViewHooks). Options here are fixed
@@ -181,6 +198,20 @@ class FiltersMixin:
     def hidden_filter_groups(self):
         """The filter menu leaves out the groups a clerk cannot fill in."""
         return {str(flt.name) for flt in compat.filters(self) if isinstance(flt, RelatedFilter)}
+
+    def list_url_with(self, sort=None, **values):
+        """This list filtered by field values ({"status": "submitted"}) and
+        sorted by a column, oldest first (the work queue's links)."""
+        args, n = {}, 0
+        for index, flt in enumerate(compat.filters(self)):
+            name = getattr(getattr(flt, "column", None), "name", None)
+            if name in values and isinstance(flt, FilterEqual) and not isinstance(flt, RelatedFilter):
+                args[f"flt{n}_{self.get_filter_arg(index, flt)}"] = values.pop(name)
+                n += 1
+        columns = [name for name, _label in compat.list_columns(self)]
+        if sort in columns and self.is_sortable(sort):
+            args["sort"] = columns.index(sort)
+        return url_for(f"{self.endpoint}.index_view", **args)
 
     def filtered_list_url(self, fk, value):
         """This list filtered to the rows whose `fk` is `value` (the details

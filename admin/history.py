@@ -20,7 +20,8 @@ from admin import present
 from models import ALL_MODELS, Choices, MoneyField, MultiChoiceField, shown
 from program import audit, workflow
 
-MODELS = {model._meta.table_name: model for model in ALL_MODELS}
+# The tables a clerk's trail names (the tally is the triggers', never written by hand).
+MODELS = {model._meta.table_name: model for model in ALL_MODELS if hasattr(model._meta, "verbose_name")}
 # Bookkeeping no clerk needs to read: the row's own id, the optimistic-lock
 # counter, the time of the write (the row has its own), session plumbing.
 HIDDEN = {"id", "version", "updated_at", "created_at", "session_generation", "password_hash"}

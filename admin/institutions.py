@@ -25,7 +25,7 @@ class RecommendingInstitutionView(SecureModelView):
     column_list = ("name", "credit_code", "contact_name", "contact_phone",
                    "served_enterprise_count", "promised_event_count", "status", "submitted_at")
     column_searchable_list = ("name", "credit_code", "contact_name")
-    column_filters = ("status", "created_at", "trained_on")
+    column_filters = ("status", "submitted_at", "trained_on")
     column_sortable_list = ("name", "served_enterprise_count", "promised_event_count", "status", "submitted_at")
     column_details_list = ("name", "credit_code", *CONTACTS, "served_enterprise_count",
                            "promised_event_count", "work_mechanism", "safeguards",
@@ -73,7 +73,7 @@ class ServiceInstitutionView(SecureModelView):
     column_searchable_list = ("name", "credit_code", "parent_org_name")
     column_filters = ("status", "parent_org_type", "parent_in_platform",
                       "is_independent_legal_entity", "is_domain_center", "domain")
-    column_sortable_list = ("name", "parent_org_type", "status", "created_at")
+    column_sortable_list = ("name", "parent_org_type", "status", "submitted_at")
     column_details_exclude_list = ()
     form_columns = ("name", "credit_code", "parent_org_name", "parent_org_type",
                     "parent_in_platform", "is_independent_legal_entity", "is_domain_center",
@@ -110,7 +110,7 @@ class DomainCenterMemberView(SecureModelView):
     column_list = ("name", "credit_code", "org_type", "domain_center", "field", "status", "submitted_at")
     column_searchable_list = ("name", "credit_code")
     column_filters = ("status", "org_type", "field", "domain_center")
-    column_sortable_list = ("name", "org_type", "field", "status", "created_at",
+    column_sortable_list = ("name", "org_type", "field", "status", "submitted_at",
                             ("domain_center", ServiceInstitution.name))
     form_columns = ("name", "credit_code", "org_type", "domain_center", "field",
                     *CONTACTS, "authorization_letter")

@@ -10,7 +10,7 @@ class LabView(SecureModelView):
     column_searchable_list = ("name", "recognition_ref", ServiceInstitution.name)
     column_filters = ("status", "category", "capabilities", "service_institution",
                       FilterLike(ServiceInstitution.name, "上报机构名称"))
-    column_sortable_list = ("name", "category", "status", "created_at",
+    column_sortable_list = ("name", "category", "status", "submitted_at",
                             ("service_institution", ServiceInstitution.name))
     form_columns = ("name", "category", "recognition_ref", "service_institution",
                     "member_unit", "capabilities", *CONTACTS)

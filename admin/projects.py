@@ -74,9 +74,8 @@ class ProjectView(SecureModelView):
                       "completion_result", "liable_party", "voucher_granted_on", "contract_signed_on",
                       "enterprise", "lab",
                       FilterLike(Enterprise.name, "企业名称"), FilterLike(Lab.name, "实验室名称"))
-    column_sortable_list = ("code", "title", "activity_type", "priority_theme", "voucher_amount",
-                            "contract_amount", "status", "created_at",
-                            ("enterprise", Enterprise.name), ("lab", Lab.name))
+    column_sortable_list = ("code", "title", "activity_type", "voucher_amount", "status", "submitted_at",
+                            "voucher_granted_on", ("enterprise", Enterprise.name), ("lab", Lab.name))
     # The application: the grant's date and the contract are asked for by
     # their steps (发放创新券, 登记合同), never on this form.
     form_columns = ("title", "enterprise", "lab", "activity_type", "priority_theme", "voucher_amount")

@@ -18,10 +18,10 @@ from peewee import CharField, DateTimeField, IntegerField, Model
 from playhouse.migrate import SchemaMigrator
 
 import models
-from migrations import m0001_submitted_by_and_sessions
-from program import search
+from migrations import m0001_submitted_by_and_sessions, m0002_work_queue
+from program import search, tallies
 
-STEPS = (m0001_submitted_by_and_sessions,)
+STEPS = (m0001_submitted_by_and_sessions, m0002_work_queue)
 LATEST = len(STEPS)
 
 
@@ -55,6 +55,7 @@ def prepare(database=None):
         with database.atomic():
             models.create_schema(database)
             search.create(database)
+            tallies.install(database)
             database.create_tables([SchemaVersion])
             for number, step in enumerate(STEPS, 1):
                 SchemaVersion.create(version=number, name=step.NAME)

@@ -12,9 +12,9 @@ TABLES = [m._meta.table_name for m in models.ALL_MODELS]
 
 
 def snapshot(database):
-    """Every table's rows, as text, in id order."""
-    return {table: [tuple(str(v) for v in row) for row in
-                    database.execute_sql(f'SELECT * FROM "{table}" ORDER BY id').fetchall()]
+    """Every table's rows, as text, in id order (the tally by its key)."""
+    return {table: [tuple(str(v) for v in row) for row in database.execute_sql(
+                f'SELECT * FROM "{table}" ORDER BY {"kind, key" if table == "tally" else "id"}').fetchall()]
             for table in TABLES}
 
 

@@ -209,21 +209,6 @@ def test_export_needs_the_export_permission_and_is_audited(client, as_role):
     assert client.get("/admin/project/export/pdf/").status_code == 404
 
 
-def test_dashboard_counts_are_bounded_too(client, as_role, monkeypatch):
-    w = factories.world()
-    for _ in range(6):
-        factories.enterprise()
-    as_role("clerk")
-    def enterprise_card():
-        page = client.get("/admin/").get_data(as_text=True)
-        return re.search(r'id="card-enterprise".*?class="display-4 mb-2">(.*?)</p>', page, re.S).group(1)
-
-    assert enterprise_card().strip() == "7"
-    monkeypatch.setattr(admin.reading, "COUNT_BOUND", 3)
-    assert "超过" in enterprise_card() and "3" in enterprise_card()
-    assert w["project"].status == "contracted"
-
-
 def test_first_export_bytes_leave_before_the_last_rows_are_read(client, as_role, count_queries, monkeypatch):
     from admin import exports
 

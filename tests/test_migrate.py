@@ -12,6 +12,7 @@ import pytest
 
 import migrations
 import models
+from program import tallies
 from tests.support import (
     PASSWORD,
     is_postgres,
@@ -109,6 +110,12 @@ def test_migrate_brings_an_older_database_up_to_date_with_every_row(v0_database,
         assert found == expected_submitters
         assert models.Project.select().where(models.Project.submitted_at.is_null(False)).count() == len(found)
         assert {u.session_generation for u in models.User.select()} == {0}
+
+        # The work queue's counts start equal to the tables, and stay so.
+        assert tallies.differences(database) == {}
+        assert sum(n for n, *_ in tallies.read()["status:project"].values()) == models.Project.select().count()
+        models.Project.update(status="draft").where(models.Project.status == "submitted").execute()
+        assert tallies.differences(database) == {}
 
         # And the back office works on it.
         make_user("after_migrate", "clerk")

@@ -19,6 +19,9 @@ OPERATIONS = {
     "export": "export",
     "ajax_update": "edit",
     "unlock_view": "edit",
+    # A user's own saved filters of a list they may read.
+    "save_filter_view": "list",
+    "delete_filter_view": "list",
 }
 
 

@@ -40,14 +40,15 @@ from admin.listing import ListingMixin
 from admin.lookups import LookupsMixin
 from admin.reading import ReadingMixin
 from admin.removal import RemovalMixin
+from admin.saved import SavedFiltersMixin
 from admin.transitions import TransitionsMixin
 from models import YES_NO, MaterialField, shown
 from program import workflow
 
 
-class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersMixin, ListingMixin,
-                      ExportMixin, LookupsMixin, LayoutMixin, EditingMixin, RemovalMixin, DownloadsMixin,
-                      DetailsMixin, TransitionsMixin, ModelView):
+class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersMixin, SavedFiltersMixin,
+                      ListingMixin, ExportMixin, LookupsMixin, LayoutMixin, EditingMixin, RemovalMixin,
+                      DownloadsMixin, DetailsMixin, TransitionsMixin, ModelView):
     # --- defaults every screen shares -------------------------------------
     page_size = 20
     can_set_page_size = True

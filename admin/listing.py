@@ -250,6 +250,8 @@ class ListingMixin:
 
     def render(self, template, **kwargs):
         if template == self.list_template:
+            self.remember_filters()
+            kwargs["filter_menu"] = self.filter_menu()
             kwargs["list_table"] = self.list_table(kwargs)
             kwargs["list_pager"] = pager(kwargs["page"], kwargs["count"], kwargs["page_size"],
                                          len(kwargs["data"]) == kwargs["page_size"], kwargs["pager_url"])

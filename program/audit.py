@@ -62,5 +62,5 @@ ACTIONS = Choices(
     ("login", "登录"), ("login_failed", "登录失败"), ("login_refused", "登录被拒（账号停用或锁定）"),
     ("login_locked", "连续登录失败，账号锁定"), ("unlock_login", "解除登录锁定"),
     ("logout", "退出登录"), ("change_password", "修改密码"), ("change_password_failed", "修改密码失败（当前密码错误）"),
-    ("open_account", "开通账号"),
+    ("open_account", "开通账号"), ("save_filter", "保存常用筛选"), ("delete_filter", "删除常用筛选"),
 )

@@ -140,3 +140,40 @@ def test_the_charts_are_drawn_offline(app, page):
     assert "结题通过" in browser_page.inner_text("#chart-states")
     page.shot("dashboard")
     assert page.problems == []
+
+
+# --- lists remember their filters -----------------------------------------------------
+
+def test_a_list_remembers_the_last_filters_and_keeps_named_ones(client, as_role):
+    w = factories.world()
+    factories.project(w["enterprise"], w["lab"], status="submitted", title="待审的项目")
+    as_role("clerk")
+    client.get("/admin/project/?flt0_0=submitted&sort=1")
+    html = client.get("/admin/project/").get_data(as_text=True)
+    last = re.search(r'<a class="dropdown-item" href="([^"]+)" id="last-filters">上次的筛选</a>', html).group(1)
+    assert last.replace("&amp;", "&") == "/admin/project/?flt0_0=submitted&sort=1"
+
+    url = "/admin/project/filters/save/"
+    response = client.post(url, data={"name": "待我审核", "query": "flt0_0=submitted&sort=1&page=3&evil=1",
+                                      "csrf_token": csrf_token(client, "/admin/project/")})
+    assert response.status_code == 302
+    kept = models.SavedFilter.get(models.SavedFilter.name == "待我审核")
+    assert kept.query == "flt0_0=submitted&sort=1"  # the page and anything else are not kept
+    assert models.AuditLog.select().where(models.AuditLog.action == "save_filter").count() == 1
+    html = client.get("/admin/project/").get_data(as_text=True)
+    assert '<a class="dropdown-item" href="/admin/project/?flt0_0=submitted&amp;sort=1">待我审核</a>' in html
+    # Another clerk does not see it, nor delete it.
+    as_role("clerk")
+    assert "待我审核" not in client.get("/admin/project/").get_data(as_text=True)
+    client.post("/admin/project/filters/delete/", data={"id": kept.id, "csrf_token": csrf_token(client, "/admin/")})
+    assert models.SavedFilter.get_or_none(models.SavedFilter.id == kept.id) is not None
+
+
+def test_a_saved_filter_needs_a_sane_name(client, as_role):
+    as_role("clerk")
+    for name, message in (("", "请填写常用筛选的名称"), ("名" * 41, "最多 40 个字"), ("坏\x00名", "控制字符")):
+        response = client.post("/admin/project/filters/save/", data={
+            "name": name, "query": "flt0_0=draft", "csrf_token": csrf_token(client, "/admin/")},
+            follow_redirects=True)
+        assert message in response.get_data(as_text=True), name
+    assert not models.SavedFilter.select().exists()

@@ -48,6 +48,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # The address institutions are told to log in at (开通账号通知书); by
+    # default the address this request came to.
+    PUBLIC_URL = None
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -67,7 +70,7 @@ class Config:
             or app.config.get("UPLOAD_DIR")
             or os.path.join(app.instance_path, "uploads")
         )
-        for name in ("RATELIMIT_STORAGE_URI", "LOGIN_ADDRESS_FAILURES", "LOGIN_ACCOUNT_FAILURES"):
+        for name in ("RATELIMIT_STORAGE_URI", "LOGIN_ADDRESS_FAILURES", "LOGIN_ACCOUNT_FAILURES", "PUBLIC_URL"):
             if env.get(name):
                 app.config[name] = env[name]
         for name in ("TRUSTED_PROXIES", "SESSION_IDLE_MINUTES", "LOGIN_LOCK_MINUTES"):

@@ -3,7 +3,7 @@ transitions: a confirmation form per transition at /admin/<table>/<name>/,
 the buttons on lists and details pages, and every transition marked bulk
 in the list's 批量操作 menu: one confirmation with the transition's fields
 and opinion shared by the records, and a result per record."""
-from flask import abort, flash, make_response, redirect, request
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.peewee.form import get_form
 from flask_admin.helpers import get_redirect_target
@@ -137,8 +137,10 @@ class TransitionsMixin:
     def taken(self, t, record, result, return_url):
         fresh = self.model.get_by_id(record.id)
         if result.get("password"):
+            login_url = (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/") + url_for("auth.login")
             response = make_response(self.render(
-                "admin/account_opened.html", record=fresh, result=result, return_url=return_url))
+                "admin/account_opened.html", record=fresh, result=result, return_url=return_url,
+                login_url=login_url, today=workflow.today()))
             # The one-time password must not linger in any cache.
             response.headers["Cache-Control"] = "no-store"
             return response

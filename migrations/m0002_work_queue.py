@@ -13,6 +13,7 @@ from peewee import (
     Model,
 )
 
+import models
 from program import tallies
 
 NAME = "tally (counts kept by triggers), saved_filter, work-queue indexes on project"
@@ -69,3 +70,6 @@ def apply(migrator, database):
         database.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "project" ({quoted})')
     tallies.install(database)
     tallies.recount(database)
+    # The planner's statistics for the new indexes (without them SQLite may
+    # sort a state's rows where its own index gives them in order).
+    database.execute_sql("ANALYZE project" if models.is_postgres(database) else "ANALYZE")

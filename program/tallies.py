@@ -11,7 +11,11 @@ write goes around the table's own triggers. Per tally (TALLIES):
   the dashboard's cached figures (R3 laggards, missing evaluations) are
   keyed on, so they are recomputed after any write and never before;
 - `granted_month` — projects granted per month of voucher_granted_on, with
-  their voucher amounts in fen.
+  their voucher amounts in fen;
+- `~submitter` — per user, table and state, what they submitted (key
+  `<user id>:<table>:<state>`): the queue leaves a user's own submissions
+  out of what they may decide. Its kind sorts after the others, so the
+  dashboard reads the rest in one range and a user's own in another.
 
 A change of TALLIES needs a migration step that calls install() and
 recount() again (migrations/m0002_work_queue.py is the first).
@@ -45,8 +49,18 @@ ROW_TABLES = ("enterprise", "promotion_event", "performance_evaluation", "recomm
 MONTH = {"sqlite": "strftime('%Y-%m', R.voucher_granted_on)", "postgres": "to_char(R.voucher_granted_on, 'YYYY-MM')"}
 FEN = {"sqlite": "CAST(round(R.voucher_amount * 100) AS INTEGER)", "postgres": "round(R.voucher_amount * 100)::bigint"}
 
+SUBMITTER = "~submitter"
+
+
+def _mine(table):
+    return Spec(SUBMITTER, table, {"sqlite": f"CAST(R.submitted_by_id AS TEXT) || ':{table}:' || R.status",
+                                   "postgres": f"R.submitted_by_id::text || ':{table}:' || R.status"},
+                condition="R.submitted_by_id IS NOT NULL")
+
+
 TALLIES = (
     *(Spec(f"status:{t}", t, {"sqlite": "R.status", "postgres": "R.status"}) for t in STATUS_TABLES),
+    *(_mine(t) for t in STATUS_TABLES),
     *(Spec(f"rows:{t}", t, {"sqlite": "'*'", "postgres": "'*'"}, versioned=True) for t in ROW_TABLES),
     Spec("granted_month", "project", MONTH, condition="R.voucher_granted_on IS NOT NULL", amount=FEN),
 )
@@ -202,10 +216,23 @@ def suspended(database=None):
 
 
 def read() -> dict:
-    """{kind: {key: (n, amount in fen, changes)}} in one query."""
+    """{kind: {key: (n, amount in fen, changes)}} in one query (all but
+    the per-user tallies)."""
     found: dict[str, Any] = {}
-    for kind, key, n, amount, changes in Tally.select().tuples():
+    for kind, key, n, amount, changes in Tally.select().where(Tally.kind < SUBMITTER).tuples():
         found.setdefault(kind, {})[key] = (n, amount, changes)
+    return found
+
+
+def submitted_by(user_id: int) -> dict:
+    """{(table, state): n} of what this user submitted, in one range of keys."""
+    prefix = f"{int(user_id)}:"
+    query = (Tally.select(Tally.key, Tally.n)
+             .where(Tally.kind == SUBMITTER, Tally.key >= prefix, Tally.key < f"{int(user_id)};"))
+    found = {}
+    for key, n in query.tuples():
+        _user, table, state = key.split(":", 2)
+        found[(table, state)] = n
     return found
 
 
@@ -224,8 +251,11 @@ def counted(database=None) -> dict:
 
 def differences(database=None) -> dict:
     """Where the kept counts and the tables disagree ({} when in step)."""
+    everything: dict = {}
+    for kind, key, n, amount, changes in Tally.select().tuples():
+        everything.setdefault(kind, {})[key] = (n, amount, changes)
     kept = {kind: {key: (n, amount) for key, (n, amount, _) in rows.items() if n or amount}
-            for kind, rows in read().items()}
+            for kind, rows in everything.items()}
     found = counted(database)
     return {kind: (kept.get(kind, {}), found.get(kind, {}))
             for kind in set(kept) | set(found) if kept.get(kind, {}) != found.get(kind, {})}

@@ -75,6 +75,7 @@ def queue(user: Any, counts: Optional[dict] = None) -> list:
     """The user's work: every kind of waiting record they may act on, with
     how many there are and since when the oldest has waited."""
     counts = tallies.read() if counts is None else counts
+    mine = None
     items = []
     for waiting in WAITING:
         steps = _steps(waiting, user)
@@ -88,7 +89,8 @@ def queue(user: Any, counts: Optional[dict] = None) -> list:
         model = waiting.model
         query = model.select().where(model.status.in_(waiting.states))
         if others_only and count:
-            count -= query.where(model.submitted_by == user.id).count()
+            mine = tallies.submitted_by(user.id) if mine is None else mine
+            count -= sum(mine.get((waiting.table, state), 0) for state in waiting.states)
             query = query.where((model.submitted_by != user.id) | model.submitted_by.is_null())
         since = getattr(model, waiting.since)
         first = (query.select(since).where(since.is_null(False)).order_by(since).limit(1).scalar()

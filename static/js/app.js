@@ -102,4 +102,7 @@
       window.close();
     }
   });
+
+  // 打印 buttons (the account notice, details pages, reports).
+  $(document).on('click', '[data-print]', function () { window.print(); });
 })(window.jQuery);

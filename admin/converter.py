@@ -48,9 +48,10 @@ class AppModelConverter(CustomModelConverter):
         if field.help_text and "description" not in field_args:
             # flask-admin renders a description as markup: ours is text.
             field_args["description"] = escape(field.help_text)
-        if field.choices:
+        if field.choices and (field.null or _must_choose(field)):
             # A choice the clerk must make starts empty ("请选择") and is
             # refused if left so: never a plausible first option by default.
+            # (One with a default, such as 优先支持方向 = 无, keeps it.)
             field_args.setdefault("allow_blank", True)
             field_args.setdefault("blank_text", "请选择" if _must_choose(field) else "（不填）")
             if _must_choose(field):

@@ -4,21 +4,20 @@ against the test app served on a loopback port.
 Playwright's own browser download cannot work on these machines; the tests
 use /usr/bin/chromium (`apt-get install chromium`, which .ci/run does). Where
 it is missing the browser tests are skipped, unless REQUIRE_BROWSER=1 (CI)
-makes that a failure. Screenshots go to $TMPDIR/voucher-screenshots/, or to
+makes that a failure. Screenshots go to tests/screenshots/ (ignored by git), or to
 the folder SCREENSHOTS names.
 """
 import os
 import re
 import shutil
-import tempfile
 import threading
 
 import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# Outside the checkout unless asked (SCREENSHOTS=tests/screenshots, ignored by git).
-SHOTS = os.environ.get("SCREENSHOTS") or os.path.join(tempfile.gettempdir(), "voucher-screenshots")
+# tests/screenshots/ is ignored by git; SCREENSHOTS names another folder.
+SHOTS = os.environ.get("SCREENSHOTS") or os.path.join(os.path.dirname(__file__), "screenshots")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 
@@ -69,6 +68,8 @@ class Page:
         return response
 
     def login(self, username, password):
+        # A new sign-in starts from no session, as on a shared office PC after 退出.
+        self.page.context.clear_cookies()
         self.go("/login")
         self.page.fill("#username", username)
         self.page.fill("#password", password)
@@ -83,9 +84,21 @@ class Page:
         return [p for p in self.problems if "Content Security Policy" in p or "Refused to" in p]
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.browser_failed = report.failed
+
+
 @pytest.fixture
-def page(browser, live_server):
+def page(request, browser, live_server):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     wrapped = Page(context.new_page(), live_server)
     yield wrapped
+    if getattr(request.node, "browser_failed", False):
+        # What the browser showed when the test failed, for whoever reads CI's log.
+        wrapped.shot("FAILED-" + request.node.name)
+        print(f"\nbrowser at {wrapped.page.url}; problems: {wrapped.problems}")
     context.close()

@@ -43,6 +43,13 @@
     }
   });
 
+  // The server names every refusal at once, in Chinese, beside its field;
+  // the browser's own bubbles (one at a time, in the browser's language)
+  // would stop the form before it could.
+  $(function () {
+    $('form.admin-form').attr('novalidate', 'novalidate');
+  });
+
   // A field shown only with the box it depends on (admin/layout.py): 所属领域
   // with 领域中心. Hidden, it is emptied, so nothing unseen is saved.
   function follow(box) {

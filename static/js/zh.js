@@ -39,6 +39,13 @@
     };
   });
 
+  // flask-admin's navbar names its narrow-screen menu button in English,
+  // outside any template block that could be overridden: what a screen
+  // reader says is set here.
+  $(function () {
+    $('.navbar-toggler').attr('aria-label', '展开或收起导航菜单');
+  });
+
   // A picker closes with Esc, and once a date has been typed in full.
   $(document).on('keydown', 'input', function (event) {
     var picker = $(this).data('daterangepicker');

@@ -7,6 +7,7 @@ words from here.
 """
 import datetime
 import decimal
+import itertools
 import json
 
 from peewee import (
@@ -249,11 +250,13 @@ def parse_id(value):
 
 def parse_ids(values, limit=500):
     """Row ids from a list or a comma-separated string (bulk actions), the
-    unusable ones left out, at most `limit`, in the order given."""
+    unusable ones left out, at most `limit`, in the order given. Only the
+    first few times `limit` values are read: a request of millions of ids
+    costs no more than one of a page's."""
     if isinstance(values, str):
-        values = values.split(",")
+        values = values[:limit * 4 * 21].split(",", limit * 4)
     ids = []
-    for value in values or ():
+    for value in itertools.islice(values or (), limit * 4):
         pk = parse_id(value)
         if pk is not None and pk not in ids:
             ids.append(pk)
@@ -829,11 +832,15 @@ class PolicySetting(BaseModel):
     value = CharField(max_length=60, null=True, verbose_name="参数值")
     description = CharField(max_length=255, null=True, verbose_name="说明")
 
+    # Chinese names by key, registered by program/parameters.py (the
+    # parameters' one home).
+    NAMES: dict = {}
+
     class Meta:
         verbose_name = "政策参数"
 
     def __str__(self):
-        return self.key
+        return self.NAMES.get(self.key, self.key)
 
 
 class AuditLog(BaseModel):

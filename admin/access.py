@@ -86,12 +86,7 @@ class AccessMixin:
 
     def scope(self, query):
         """Narrow any query on this table to the rows the user may see."""
-        if self.is_scoped():
-            owner = policy.owner_field(current_user, self.table)
-            if owner is None or current_user.institution_id is None:
-                return query.where(False)
-            return query.where(getattr(self.model, owner) == current_user.institution_id)
-        return query
+        return policy.owned(current_user, self.model, query)
 
     def get_one(self, id):
         """Every path that fetches one row (details, edit, delete, material,

@@ -101,19 +101,25 @@ class UserView(SecureModelView):
 
 
 class PolicySettingView(SecureModelView):
-    column_list = ("key", "value", "description", "updated_at")
+    # By its Chinese name; the key (the program's identifier) on the details page.
+    column_list = ("name", "value", "description", "updated_at")
+    column_details_list = ("name", "key", "value", "description", "updated_at")
+    column_labels = {"name": "参数"}
+    column_sortable_list = ("value", "updated_at")
     column_searchable_list = ("key", "description")
+    column_formatters = {"name": lambda v, c, m, p: str(m),
+                         "value": lambda v, c, m, p: parameters.shown_value(m)}
     form_columns = ("key", "value", "description")
     column_default_sort = ("key", False)
     # The keys are the program's: chosen from them when a missing one is
     # added, never renamed afterwards (parameters.check_setting).
-    form_choices = {"key": [(key, f"{key}（{spec[1]}）") for key, spec in parameters.PARAMETERS.items()]}
+    form_choices = {"key": list(parameters.NAMES.items())}
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         del form.key
         if obj is not None and obj.key in parameters.PARAMETERS:
-            form.value.description = f"参数：{parameters.PARAMETERS[obj.key][1]}（{obj.key}）"
+            form.value.description = f"{parameters.NAMES[obj.key]}：{parameters.PARAMETERS[obj.key][1]}"
         return form
 
 

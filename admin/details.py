@@ -32,9 +32,15 @@ class DetailsMixin:
                 can_open=policy.allows(current_user, table, "details"),
                 # 新增 with this record already chosen as its parent.
                 add_url=url_for(f"{table}.create_view", **{fk.name: model.id, "url": request.full_path})
-                if view is not None and policy.allows(current_user, table, "create") else None,
+                if view is not None and policy.allows(current_user, table, "create")
+                and self.may_add_related(table, model) else None,
             ))
         return sections
+
+    def may_add_related(self, table, model):
+        """Whether 新增 on a related list makes sense for this record now (a
+        screen names what its rules would refuse outright)."""
+        return True
 
     def admin_view_for(self, table):
         for view in compat.registered_views(self.admin):

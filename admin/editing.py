@@ -2,7 +2,7 @@
 order, narrowed selects, the fields the policy lets the user edit, the
 version a form was opened at (optimistic locking), the rules beside the
 fields, and the save as one transaction with its uploads and audit row."""
-from flask import current_app, flash, g, request
+from flask import current_app, flash, g, request, session
 from flask_admin import expose
 from flask_admin.contrib.peewee.form import get_form
 from flask_admin.helpers import get_form_data
@@ -143,6 +143,16 @@ class EditingMixin:
     def update_model(self, form, model):
         return bool(self._save(form, model, created=False))
 
+    def get_save_return_url(self, model, is_created=False):
+        """After a save (flask-admin has just flashed its 保存记录成功): an
+        edit that changed nothing says so instead."""
+        if g.pop("nothing_changed", False):
+            flashes = session.get("_flashes") or []  # Flask's flash() list
+            if flashes and flashes[-1][0] == "success":
+                session["_flashes"] = flashes[:-1]
+            flash("没有修改任何内容，记录未变。", "info")
+        return super().get_save_return_url(model, is_created)
+
     def _save(self, form, model, created):
         """Populate, check, save, store the uploads, write the audit row and
         take the automatic transitions the record now meets, in one
@@ -155,6 +165,11 @@ class EditingMixin:
                 g.material_stage = stage
                 form.populate_obj(model)
                 self.on_model_change(form, model, created)
+                if not created and not stage.pending and not audit.diff(before, audit.snapshot(model)):
+                    # Nothing to write: no new version, no audit row (a
+                    # locked record's form, or 保存 pressed to leave).
+                    g.nothing_changed = True
+                    return model
                 model.save(force_insert=created)
                 stage.delete_retired()
                 audit.record(user, "create" if created else "edit", self.table, model.id,

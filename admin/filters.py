@@ -30,6 +30,7 @@ from peewee import BooleanField, ForeignKeyField, IntegerField
 import compat
 import models
 from models import MultiChoiceField
+from program import policy
 
 
 def filter_for(model, spec):
@@ -141,10 +142,12 @@ class RelatedFilter(FilterEqual):
     (the name filters such as 企业名称 are there)."""
 
     def names(self, ids):
-        """(id, name) of the related records with these ids."""
+        """(id, name) of the related records with these ids that the user
+        may see: a URL cannot make the filter name another's record."""
         model = self.column.rel_model
         wanted = [int(i) for i in ids if _small_int(i)]
-        return [(str(record.id), str(record)) for record in model.select().where(model.id.in_(wanted))]
+        query = policy.rows_of(current_user, model, model.select().where(model.id.in_(wanted)))
+        return [(str(record.id), str(record)) for record in query]
 
 
 class SubmitterFilter(FilterEqual):

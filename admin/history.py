@@ -140,6 +140,14 @@ def _wanted(rows, names):
             names.want(MODELS[row.model], row.object_id)
 
 
+def _note(name, value):
+    """An opinion, a reason, an export's format and filter: a note, or none
+    for an empty one (an export of the whole list names no 筛选条件)."""
+    if value in ("", None):
+        return []
+    return [Change(EXTRAS[name], after=REASONS.label(value) if name == "reason" else value, note=True)]
+
+
 def _changes(row, names):
     model = MODELS.get(row.model or "")
     fields = _fields(model)
@@ -149,9 +157,8 @@ def _changes(row, names):
     for name, pair in data.items():
         if name in HIDDEN:
             continue
-        if name in EXTRAS:
-            shown_value = REASONS.label(pair) if name == "reason" else pair
-            changes.append(Change(EXTRAS[name], after=shown_value, note=True))
+        if name in EXTRAS and name not in fields:  # a record's own field of that name is a change
+            changes.extend(_note(name, pair))
             continue
         before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
         if name == "review_opinion" and opinion is not None and after == opinion:

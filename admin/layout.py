@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from admin import present
 from models import parse_id
-from program import locks, policy
+from program import locks, policy, workflow
 
 
 class ShownField(rules.Field):
@@ -74,7 +74,12 @@ class LockNote(rules.BaseRule):
 
     def __call__(self, form, form_opts=None, field_args=None):
         note = getattr(form, "locked_note", None)
-        return Markup(f'<div class="alert alert-info" id="lock-note">{escape(note)}</div>') if note else ""
+        if not note:
+            return ""
+        reopen = getattr(form, "reopen_url", None)
+        link = (f' <a class="btn btn-sm btn-outline-primary ml-2" id="lock-reopen" href="{escape(reopen)}">退回修改</a>'
+                if reopen else "")
+        return Markup(f'<div class="alert alert-info" id="lock-note">{escape(note)}{link}</div>')
 
 
 class Hidden(rules.BaseRule):
@@ -167,4 +172,9 @@ class LayoutMixin:
             del form[name]
         form.locked_display = display
         form.locked_note = locks.why(record)
+        reopen = workflow.get(self.table, "return_for_revision")
+        if reopen and reopen in workflow.available(record, current_user):
+            # The one who may reopen it is told so, with the button, not
+            # sent to look for "the office".
+            form.reopen_url = self.get_url(".transition_view", transition=reopen.name, id=record.id)
         return form

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 import compat
 from admin import present
 from models import shown
-from program import workflow
+from program import locks, workflow
 
 
 class TransitionLinks:
@@ -116,13 +116,14 @@ def _row_buttons(links, return_url):
     back = escape(links["back"])
     buttons = []
     if links["details"]:
-        buttons.append((f'<a class="icon" href="{escape(links["details"])}',
+        buttons.append(("details", f'<a class="icon" href="{escape(links["details"])}',
                         f'&amp;url={back}" title="查看记录"><span class="fa fa-eye"></span></a>'))
     if links["edit"]:
-        buttons.append((f'<a class="icon" href="{escape(links["edit"])}',
+        buttons.append(("edit", f'<a class="icon" href="{escape(links["edit"])}',
                         f'&amp;url={back}" title="编辑记录"><span class="fa fa-pencil"></span></a>'))
     if links["delete"]:
         buttons.append((
+            "delete",
             f'<form class="icon" method="POST" action="{escape(links["delete"])}">'
             f'<input type="hidden" name="id" value="',
             f'"><input type="hidden" name="url" value="{escape(return_url)}">'
@@ -141,7 +142,11 @@ def _row(row, actions, buttons, columns):
         out.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
                    f'value="{pk}" title="选择记录"></td>')
     out.append('<td class="list-buttons-column">')
-    for head, tail in buttons:
+    for kind, head, tail in buttons:
+        # No pencil on a record whose every field is locked, no bin on one
+        # a decision rests on (program/locks.py): they would only refuse.
+        if (kind == "edit" and locks.everything_locked(row)) or (kind == "delete" and locks.is_locked(row)):
+            continue
         out += (head, str(pk), tail)
     out.append("</td>\n")
     for opening, cell in columns:

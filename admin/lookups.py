@@ -17,7 +17,14 @@ class BoundedAjaxLoader(QueryAjaxModelLoader):
     def __init__(self, name, model, **options):
         # where: a callable giving the condition the offered rows must meet.
         self.where = options.pop("where", None)
+        # label: a callable giving what the clerk reads for a row (its name by default).
+        self.label = options.pop("label", None)
         super().__init__(name, model, **options)
+
+    def format(self, model):
+        if model is None or self.label is None:
+            return super().format(model)
+        return (model.id, self.label(model))
 
     def get_one(self, pk):
         pk = models.parse_id(pk)

@@ -89,6 +89,10 @@ class ProjectView(SecureModelView):
     }
     details_related = ((ProjectPurchase.project, ("product", "amount", "purchased_on")),)
 
+    def may_add_related(self, table, model):
+        # R11: a purchase is measured against the registered contract amount.
+        return table != "project_purchase" or model.contract_amount is not None
+
 
 class NewTechProductView(SecureModelView):
     column_list = ("name", "supplier", "catalogue_ref", "valid_from", "valid_to")
@@ -110,5 +114,7 @@ class ProjectPurchaseView(SecureModelView):
     form_hints = {"amount": ("project", purchase_room)}
     form_ajax_refs = {
         "project": {"fields": ("code", "title"), "placeholder": "输入项目编号或名称"},
-        "product": {"fields": ("name", "catalogue_ref"), "placeholder": "输入产品名称或目录编号"},
+        # Its publication period named, so an expired product is not chosen blind (R11).
+        "product": {"fields": ("name", "catalogue_ref"), "placeholder": "输入产品名称或目录编号",
+                    "label": lambda p: f"{p.name}（公示有效期 {p.valid_from} 至 {p.valid_to}）"},
     }

@@ -15,6 +15,10 @@ from program import audit, checks
 KEPT = ("search", "sort", "desc", "page_size")
 MAX_QUERY = 1000
 MAX_NAME = 40
+# The session is a cookie (4 KB at most in browsers): the last filters of a
+# few lists, each short, or the cookie would be dropped with the login.
+REMEMBERED_LISTS = 6
+MAX_REMEMBERED = 300
 
 
 def kept_query(args):
@@ -29,18 +33,21 @@ class SavedFiltersMixin:
     def remember_filters(self):
         """The filters of this request, kept as the user's last on this list."""
         query = kept_query(request.args)
-        if query and query != "page_size=20":
-            last = dict(session.get("last_filters") or {})
+        if query and query != "page_size=20" and len(query) <= MAX_REMEMBERED:
+            # [table, query] pairs, the most recent last (a list: the
+            # session's JSON sorts a dict's keys).
+            last = _last_filters()
             if last.get(self.table) != query:
+                last.pop(self.table, None)
                 last[self.table] = query
-                session["last_filters"] = last
+                session["last_filters"] = [[t, q] for t, q in list(last.items())[-REMEMBERED_LISTS:]]
 
     def filter_menu(self):
         """What the list's 常用筛选 menu offers: the last filters (when not
         the ones shown) and the saved ones, each with its URL."""
         base = self.get_url(".index_view")
         current = kept_query(request.args)
-        last = (session.get("last_filters") or {}).get(self.table)
+        last = _last_filters().get(self.table)
         saved = [(f.id, f.name, f"{base}?{f.query}") for f in SavedFilter.of(current_user, self.table)]
         return dict(last=f"{base}?{last}" if last and last != current else None, saved=saved,
                     current=current, action=self.get_url(".save_filter_view"),
@@ -49,8 +56,10 @@ class SavedFiltersMixin:
     @expose("/filters/save/", methods=("POST",))
     def save_filter_view(self):
         name = (request.form.get("name") or "").strip()
-        query = kept_query(MultiDict(urllib.parse.parse_qsl(request.form.get("query") or "",
-                                                            keep_blank_values=True)))
+        raw = request.form.get("query") or ""
+        # Read only what could be kept: a longer query is refused unparsed.
+        query = kept_query(MultiDict(urllib.parse.parse_qsl(raw, keep_blank_values=True))) \
+            if len(raw) <= MAX_QUERY * 3 else ""
         back = f"{self.get_url('.index_view')}?{query}"
         problem = _name_problem(name) or (None if query else "当前列表没有筛选、搜索或排序，无需保存")
         if problem:
@@ -65,7 +74,8 @@ class SavedFiltersMixin:
             kept.query = query
             kept.save()
             audit.record(user, "save_filter", "saved_filter", kept.id, before=before, after=audit.snapshot(kept))
-        flash(f"已保存常用筛选“{name}”", "success")
+        # Saved again under its name: the clerk is told it replaced the old one.
+        flash(f"已更新常用筛选“{name}”（原有的筛选条件已替换）" if before else f"已保存常用筛选“{name}”", "success")
         return redirect(back)
 
     @expose("/filters/delete/", methods=("POST",))
@@ -80,6 +90,13 @@ class SavedFiltersMixin:
                 audit.record(user, "delete_filter", "saved_filter", kept.id, before=before, after={})
             flash(f"已删除常用筛选“{kept.name}”", "success")
         return redirect(self.get_url(".index_view"))
+
+
+def _last_filters():
+    kept = session.get("last_filters")
+    # A session from before the list (a dict) is read, and rewritten on the next change.
+    pairs = kept.items() if isinstance(kept, dict) else (kept or ())
+    return {str(t): str(q) for t, q in pairs}
 
 
 def _name_problem(name):

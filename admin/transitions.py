@@ -61,7 +61,7 @@ class TransitionsMixin:
             # confirmation, perform() says it was taken meanwhile.
             version = HiddenField()
             opinion = TextAreaField(
-                "意见" + ("（必填）" if transition.opinion_required else ""),
+                "意见",  # required or not: the form's * says
                 validators=[InputRequired(message=f"{transition.label}须填写意见") if transition.opinion_required
                             else Optional(), *OPINION_CHECKS],
                 filters=[strip_text],
@@ -173,9 +173,10 @@ class TransitionsMixin:
             return self.render("admin/bulk_result.html", title=f"批量{t.label}", results=results,
                                return_url=return_url)
         user = current_user._get_current_object()
+        reasons = {r.id: workflow.why_not(t, r, user) for r in records}
         return self.render("admin/bulk_transition.html", transition=t, records=records, form=form,
-                           ids=",".join(str(r.id) for r in records), return_url=return_url,
-                           reasons={r.id: workflow.why_not(t, r, user) for r in records},
+                           ids=",".join(str(r.id) for r in records), return_url=return_url, reasons=reasons,
+                           takeable=sum(1 for r in records if not reasons[r.id]),
                            target_label=workflow.state_label(self.model, t.target))
 
     def bulk_take(self, t, record, opinion, values):

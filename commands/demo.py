@@ -71,6 +71,9 @@ class DemoData(Demo):
         self.account("admin", policy.ADMIN, "系统管理员")
         self.clerk = self.account("clerk", policy.CLERK, "办公室 " + self.person())
         self.reviewer = self.account("reviewer", policy.REVIEWER, "市科委 " + self.person())
+        # Who entered and submitted the demo's applications: a colleague, so
+        # that `clerk` may decide them (separation of duties).
+        self.applicant = self.account("clerk_li", policy.CLERK, "办公室 李华")
 
     # --- recommending institutions, every state of Q4 -------------------------------------
     def recommending_institutions(self):
@@ -94,7 +97,7 @@ class DemoData(Demo):
             safeguards="成立创新券工作小组，明确业务流程，制定年度工作计划。" if complete else None,
             application_form=self.pdf(f"{name}-推荐机构申请表.pdf") if complete else None,
             commitment_letter=self.pdf(f"{name}-承诺函.pdf") if complete else None,
-            status=status, **self.reviewed(status, self.reviewer, when),
+            status=status, **self.reviewed(status, self.reviewer, when, self.applicant),
         )
         self.after_approval(ri, when)
         return ri
@@ -152,7 +155,7 @@ class DemoData(Demo):
             commitment_letter=self.pdf(f"{name}-承诺函.pdf") if submitted else None,
             management_rules=self.pdf(f"{name}-创新券管理办法细则.pdf") if submitted else None,
             authorization_letter=self.pdf(f"{name}-授权函.pdf") if submitted else None,
-            status=status, **self.reviewed(status, self.clerk, when),
+            status=status, **self.reviewed(status, self.clerk, when, self.applicant),
         )
 
     def evaluations(self):
@@ -187,7 +190,7 @@ class DemoData(Demo):
             field=center.domain, contact_name=self.person(), contact_phone=self.phone(),
             contact_email=self.email(i, "member.cn"),
             authorization_letter=self.pdf(letter) if status != "draft" else None,
-            status=status, **self.reviewed(status, self.clerk, when),
+            status=status, **self.reviewed(status, self.clerk, when, self.applicant),
         )
 
     def labs(self):
@@ -214,7 +217,7 @@ class DemoData(Demo):
             if recognised else None,
             service_institution=reporter, member_unit=member, capabilities=sorted(capabilities),
             contact_name=self.person(), contact_phone=self.phone(), contact_email=self.email(i, "lab.cn"),
-            status=status, **self.reviewed(status, self.clerk, when),
+            status=status, **self.reviewed(status, self.clerk, when, self.applicant),
         )
 
     # --- enterprises (R8) and new technology products (R11) ------------------------------------------
@@ -287,6 +290,7 @@ class DemoData(Demo):
             # (derived, not drawn: the demo's other values stay as they were).
             spread = len(project.title)
             decided_on = project.voucher_granted_on or self.today - datetime.timedelta(days=3 + spread % 20)
+            project.submitted_by = self.applicant
             project.submitted_at = datetime.datetime.combine(
                 decided_on - datetime.timedelta(days=7 + spread % 30), datetime.time(9 + spread % 8, 30))
         if status in ("contracted", "passed", "failed"):

@@ -60,10 +60,10 @@ class Demo:
     def pdf(self, name):
         return materials.store(DEMO_PDF, "pdf", name, self.upload_dir)
 
-    def reviewed(self, status, reviewer, when):
+    def reviewed(self, status, reviewer, when, submitter=None):
         if status == "draft":
             return {}
-        fields = {"submitted_at": when}
+        fields = {"submitted_at": when, "submitted_by": submitter}
         if status not in ("submitted",):
             fields.update(
                 reviewed_by=reviewer,

@@ -3,20 +3,20 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app, g
 from flask_login import current_user
-from markupsafe import escape
+from markupsafe import Markup, escape
 from wtforms import DecimalField, FileField, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
 from wtfpeewee.fields import ModelSelectField
 
 import compat
 from models import parse_id
-from program import materials
+from program import checks, materials
 
 
 def strip_text(value):
     """What a clerk typed, without the spaces around it (full-width ones
-    included): "  海淀区 " and "海淀区" are one name."""
-    return value.strip() if isinstance(value, str) else value
+    included) or invisible characters: "  海淀区 " and "海淀区" are one name."""
+    return checks.trim(value) if isinstance(value, str) else value
 
 
 class AmountField(DecimalField):
@@ -70,19 +70,36 @@ class SafeModelSelectField(ModelSelectField):
         super().pre_validate(form)
 
 
+class ChineseFileInput(widgets.FileInput):
+    """The browser's own file button speaks the browser's language ("Choose
+    File"): Bootstrap's custom file box instead, labelled in Chinese (its
+    label follows the chosen file: static/js/app.js), offering only the
+    types the office accepts."""
+
+    def __call__(self, field, **kwargs):
+        kwargs["class"] = "custom-file-input"
+        kwargs.setdefault("accept", ",".join("." + ext for ext in (*materials.ALLOWED_TYPES, "jpeg")))
+        box = super().__call__(field, **kwargs)
+        return Markup(f'<div class="custom-file">{box}<label class="custom-file-label" for="{escape(field.id)}" '
+                      f'data-browse="选择文件">未选择文件</label></div>')
+
+
 class MaterialUploadField(FileField):
     """Upload of one application material; an empty submission keeps the file
     already attached."""
+
+    widget = ChineseFileInput()
 
     def process(self, formdata, data=None, **kwargs):
         super().process(formdata, data=data, **kwargs)
         self.current = data if hasattr(data, "original_name") else None
         self._checked = None
+        limit = current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
+        rule = f"可上传 {materials.ALLOWED_LABEL}，不超过 {limit} MB。"
         if self.current is not None:
             kb = max(1, self.current.size // 1024)
-            self.description = escape(
-                f"当前文件：{self.current.original_name}（{kb} KB）。选择新文件将替换它。"
-            )
+            rule = f"当前文件：{self.current.original_name}（{kb} KB）。选择新文件将替换它；{rule}"
+        self.description = escape(rule)
 
     def process_formdata(self, valuelist):
         upload = valuelist[0] if valuelist else None

@@ -121,6 +121,18 @@ LATEST_DATE = datetime.date(2100, 12, 31)
 MAX_INTEGER = 2_147_483_647
 
 
+def trim(value: str) -> str:
+    """The text without the spaces around it, nor the invisible format
+    characters (zero-width space, word joiner, BOM) that would make an empty
+    opinion or name look filled in."""
+    start, end = 0, len(value)
+    while start < end and (value[start].isspace() or unicodedata.category(value[start]) == "Cf"):
+        start += 1
+    while end > start and (value[end - 1].isspace() or unicodedata.category(value[end - 1]) == "Cf"):
+        end -= 1
+    return value[start:end]
+
+
 def unprintable(value: str, allow_line_breaks: bool) -> bool:
     """Control characters (NUL included); in one-line fields also the
     invisible format characters (zero-width space, direction overrides)

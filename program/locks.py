@@ -3,6 +3,10 @@ record, the fields that decision rests on are read-only. A change then goes
 through `return_for_revision` (退回修改, program/workflow.py), which reopens
 the record as a draft, with an opinion, audited.
 
+- a `submitted` record, under review: what the reviewer is deciding on (a
+  project's application, an institution's qualification), so that what is
+  approved is what was submitted, and the one who approves cannot first
+  rewrite it (the separation of duties of `not_by_submitter`);
 - a `granted` or `contracted` project: its application fields and voucher
   amount (the contract's own fields are filled by 登记合同, never a form);
 - a `passed` or `failed` project: everything;
@@ -42,12 +46,13 @@ APPROVED = ("approved", "account_opened", "profile_completed", "trained")
 # Per model and state, the locked fields.
 LOCKS: dict = {
     Project: {
+        "submitted": PROJECT_APPLICATION,
         "granted": PROJECT_APPLICATION,
         "contracted": PROJECT_APPLICATION + PROJECT_CONTRACT,
         "passed": EVERYTHING,
         "failed": EVERYTHING,
     },
-    **{model: {state: fields for state in APPROVED} for model, fields in QUALIFICATION.items()},
+    **{model: {state: fields for state in ("submitted",) + APPROVED} for model, fields in QUALIFICATION.items()},
 }
 
 # Bookkeeping written by the system, never by a form.
@@ -74,10 +79,13 @@ def everything_locked(record: Any) -> bool:
 def why(record: Any) -> str:
     """What a clerk reads at the top of a locked record's form."""
     state = record.display("status")
+    if getattr(record, "status", None) == "submitted":
+        return ("该记录已提交审核，审核所依据的字段已锁定，显示为只读；"
+                "如需修改，须经“退回修改”（办公室工作人员办理）后重新提交。")
     if everything_locked(record):
         return f"该记录已“{state}”，全部字段均已锁定，不能再修改。"
     return (f"该记录已“{state}”，其审核所依据的字段已锁定，显示为只读；"
-            "如需修改，请由办公室工作人员“退回修改”后重新提交审核。")
+            "如需修改，须经“退回修改”（办公室工作人员办理）后重新提交审核。")
 
 
 def enforce(record: Any) -> None:

@@ -18,6 +18,22 @@ PARAMETERS = {
     "annual_voucher_cap_per_enterprise": ("", "每家企业每年度创新券金额上限（元），空为不设上限", "amount_or_empty"),
 }
 
+# What a clerk calls each parameter (the key is the program's identifier).
+NAMES = {
+    "r1_min_served_enterprises": "推荐机构服务企业数量下限",
+    "r1_min_promised_events": "推荐机构承诺活动次数下限",
+    "r11_purchase_cap_ratio": "新技术新产品购买比例上限",
+    "annual_voucher_cap_per_enterprise": "每家企业年度创新券金额上限",
+}
+PolicySetting.NAMES.update(NAMES)
+
+
+def shown_value(setting: PolicySetting) -> str:
+    """The value as a clerk reads it: an empty cap is no cap."""
+    if not (setting.value or "").strip() and PARAMETERS.get(setting.key, ("", "", ""))[2] == "amount_or_empty":
+        return "不设上限"
+    return setting.value or ""
+
 
 def current(key: str) -> str:
     """The value in force: the policy_setting row, else the default."""

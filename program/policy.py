@@ -121,6 +121,28 @@ def owner_field(user: Any, table: str) -> Optional[str]:
     return SCOPE.get(user.role, {}).get(table)
 
 
+def rows_of(user: Any, model: Any, query: Any) -> Any:
+    """`query` on a table the user may not read at all: no rows; else
+    narrowed to their own (owned()). For what another screen names, such
+    as a filter's related records."""
+    table = model._meta.table_name
+    if not allows(user, table, "list") and not allows(user, table, "details"):
+        return query.where(False)
+    return owned(user, model, query)
+
+
+def owned(user: Any, model: Any, query: Any) -> Any:
+    """`query` on `model` narrowed to the rows a scoped user's institution
+    owns (the one home of the scope: every screen's rows come through it)."""
+    table = model._meta.table_name
+    if is_scoped(user):
+        owner = owner_field(user, table)
+        if owner is None or user.institution_id is None:
+            return query.where(False)
+        return query.where(getattr(model, owner) == user.institution_id)
+    return query
+
+
 def editable_fields(user: Any, table: str) -> Optional[tuple]:
     """The fields this user may edit on the table's form, or None when the
     form's own fields apply."""

@@ -26,7 +26,7 @@ from models import (
     db,
     now,
 )
-from program import audit, invariants, passwords, policy, rules
+from program import audit, checks, invariants, passwords, policy, rules
 
 OFFICE, COMMISSION, SELF = policy.OFFICE, policy.COMMISSION, policy.SELF
 
@@ -102,8 +102,8 @@ def _open_account(record, user, values):
 
 def _application(model, review_roles, submit_checks=()):
     """submit / approve / reject of an application (institutions, members,
-    labs), and 退回修改: an approved one reopened as a draft (its
-    qualification locked until then, program/locks.py)."""
+    labs), and 退回修改: a submitted or approved one reopened as a draft
+    (its qualification locked until then, program/locks.py)."""
     return (
         Transition(model, "submit", "提交申请", ("draft", "rejected"), "submitted", OFFICE,
                    checks=submit_checks, stamp="submitted", bulk=True),
@@ -111,7 +111,7 @@ def _application(model, review_roles, submit_checks=()):
                    not_by_submitter=True, stamp="reviewed", bulk=True),
         Transition(model, "reject", "驳回", ("submitted",), "rejected", review_roles,
                    opinion_required=True, stamp="reviewed", bulk=True),
-        _return_for_revision(model, ("approved",)),
+        _return_for_revision(model, ("submitted", "approved")),
     )
 
 
@@ -175,7 +175,7 @@ TRANSITIONS = (
                sets={"completion_result": "failed"}, checks=(rules.r12_completion,), bulk=True),
     # A granted or contracted project reopened: the grant and the contract
     # are undone with it (a project with purchases keeps its contract: R11).
-    _return_for_revision(Project, ("granted", "contracted"),
+    _return_for_revision(Project, ("submitted", "granted", "contracted"),
                          resets={"voucher_granted_on": None, "contract_signed_on": None, "contract_amount": None,
                                  "contract_has_voucher_clause": False, "contract_voucher_amount": None}),
 )
@@ -252,7 +252,7 @@ def check(transition: Transition, record: Any, user: Any, opinion: str = "",
     refusal = why_not(transition, record, user)
     if refusal:
         raise WorkflowError(refusal)
-    if transition.opinion_required and not (opinion or "").strip():
+    if transition.opinion_required and not checks.trim(opinion or ""):
         raise WorkflowError(f"{transition.label}须填写意见", field="opinion")
 
 
@@ -297,7 +297,7 @@ def _changes(transition, user, opinion, values, stamp):
     if transition.stamp == "submitted":
         changes.update(submitted_at=stamp, submitted_by=user.id)
     elif transition.stamp == "reviewed":
-        changes.update(reviewed_by=user.id, reviewed_at=stamp, review_opinion=(opinion or "").strip() or None)
+        changes.update(reviewed_by=user.id, reviewed_at=stamp, review_opinion=checks.trim(opinion or "") or None)
     changes["status"] = transition.target
     return changes
 

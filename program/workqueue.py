@@ -65,10 +65,15 @@ class Item:
         return (datetime.date.today() - self.oldest).days if self.oldest else None
 
 
+# Corrections, open at many states: a record does not wait for them.
+CORRECTIONS = ("return_for_revision",)
+
+
 def _steps(waiting, user):
     """The transitions out of the waiting states this user may take."""
     return [t for t in workflow.for_table(waiting.table)
-            if set(t.sources) & set(waiting.states) and not t.automatic and policy.may_take(user, t.roles)]
+            if set(t.sources) & set(waiting.states) and not t.automatic and t.name not in CORRECTIONS
+            and policy.may_take(user, t.roles)]
 
 
 def queue(user: Any, counts: Optional[dict] = None) -> list:

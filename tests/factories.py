@@ -150,10 +150,10 @@ def world():
     )
 
 
-def under_review(record):
-    """The record back to 已提交 (submitted): its fields open to edits, as
-    before a decision locked them (program/locks.py)."""
+def reopened(record):
+    """The record back to 草稿 (draft): its fields open to edits, as before
+    submission locked them (program/locks.py)."""
     model = type(record)
-    model.update(status="submitted").where(model.id == record.id).execute()
-    record.status = "submitted"
+    model.update(status="draft").where(model.id == record.id).execute()
+    record.status = "draft"
     return record

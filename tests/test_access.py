@@ -1,6 +1,9 @@
 """The access matrix of DOMAIN.md §5, checked on the server for every view,
 every role and every operation. The expectations are written out here from
 the spec, not read from admin/access.py, so the two can catch each other."""
+import json
+import re
+
 import pytest
 
 import models
@@ -126,6 +129,23 @@ def test_institution_sees_only_its_own_rows(client, as_role):
     assert models.PromotionEvent.get_or_none(models.PromotionEvent.id == other_event.id) is not None
     assert models.RecommendingInstitution.get_by_id(other.id).introduction is None
     assert models.PromotionEvent.get_by_id(my_event.id)
+
+
+def test_a_filter_names_only_records_the_user_may_see(client, as_role):
+    """A related-record filter shows the names its URL asks for: never
+    another institution's, whatever ids the URL carries."""
+    mine = factories.recommending_institution(name="本机构")
+    other = factories.recommending_institution(name="别的机构甲", status="draft")
+    as_role("institution", institution=mine)
+
+    def named(url):
+        groups = json.loads(re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>',
+                                      client.get(url).get_data(as_text=True), re.S).group(1))
+        return groups["推荐机构"][0]
+
+    arg = named("/admin/promotion_event/")["arg"]
+    options = named(f"/admin/promotion_event/?flt0_{arg}={other.id}&flt1_{arg}={mine.id}")["options"]
+    assert options == [[str(mine.id), "本机构"]]
 
 
 def test_institution_edits_only_its_profile_fields(client, as_role):

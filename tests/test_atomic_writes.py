@@ -65,7 +65,7 @@ def test_a_delete_whose_audit_row_fails_deletes_nothing(client, as_role, break_a
 
 def test_a_failed_save_leaves_no_uploaded_file_behind(client, as_role, upload_dir, break_audit):
     w = factories.world()
-    ri = factories.under_review(w["recommending_institution"])
+    ri = factories.reopened(w["recommending_institution"])
     as_role("clerk")
     before_rows = models.StoredFile.select().count()
     before_files = files_in(upload_dir)
@@ -91,7 +91,7 @@ def test_a_refused_save_leaves_no_uploaded_file_behind(client, as_role, upload_d
 
 def test_a_replaced_material_goes_with_its_row(client, as_role, upload_dir):
     w = factories.world()
-    ri = factories.under_review(w["recommending_institution"])
+    ri = factories.reopened(w["recommending_institution"])
     as_role("clerk")
     assert upload(client, "recommending_institution", ri.id, "application_form", PDF, "一.pdf",
                   ri_form(w)).status_code == 302
@@ -111,7 +111,7 @@ def test_a_replaced_material_goes_with_its_row(client, as_role, upload_dir):
 
 def test_a_deleted_record_takes_its_materials(client, as_role, upload_dir):
     w = factories.world()
-    member = factories.under_review(w["domain_center_member"])
+    member = factories.reopened(w["domain_center_member"])
     as_role("clerk")
     form = payloads(w)["domain_center_member"][1]
     form = dict(form, name=member.name, credit_code=member.credit_code)

@@ -20,7 +20,7 @@ def snapshot(database):
 
 def test_backup_and_restore_round_trip(app, client, as_role, tmp_path):
     w = factories.world()
-    factories.under_review(w["recommending_institution"])
+    factories.reopened(w["recommending_institution"])
     as_role("clerk")
     assert upload(client, "recommending_institution", w["recommending_institution"].id, "application_form",
                   PDF, "申请表.pdf", ri_form(w)).status_code == 302

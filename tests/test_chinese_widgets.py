@@ -68,6 +68,13 @@ def test_date_picker_and_lookup_speak_chinese_in_the_browser(page):
     browser_page.keyboard.press("Escape")
     assert not picker.is_visible()
 
+    # A step's own date (发放日期 on 申报成功) has the same picker.
+    submitted = factories.project(w["enterprise"], w["lab"], status="submitted")
+    page.go(f"/admin/project/grant/?id={submitted.id}")
+    browser_page.click("#voucher_granted_on")
+    assert browser_page.locator(".daterangepicker:visible").count() == 1
+    browser_page.keyboard.press("Escape")
+
     page.go("/admin/project/new/")
     browser_page.click("#s2id_enterprise")
     browser_page.keyboard.type("没有这样的企业")

@@ -49,6 +49,10 @@ def test_bulk_grant_shares_its_date_and_reports_each_record(client, as_role):
     page = client.get(f"/admin/project/bulk/grant/?ids={mine.id},{others[0].id},{draft.id}")
     html = page.get_data(as_text=True)
     assert 'name="voucher_granted_on"' in html and "您提交的申请需由其他工作人员审核" in html
+    assert "确认批量申报成功（发放创新券）（1 条）" in html
+    # Nothing among the chosen can be taken: no button to confirm, and why.
+    html = client.get(f"/admin/project/bulk/grant/?ids={mine.id},{draft.id}").get_data(as_text=True)
+    assert 'id="bulk-confirm" disabled' in html and "没有可办理的记录" in html
     # A missing date is refused before anything is done.
     refused = _bulk(client, "project", "grant", [mine, *others, draft], voucher_granted_on="")
     assert "此项为必填项" in refused.get_data(as_text=True)
@@ -102,6 +106,10 @@ def test_related_lists_add_with_the_parent_chosen(client, as_role):
         re.search(rf'value="{ri.id}"[^>]*selected', form)
     # An id that is no record of that table is simply not chosen.
     assert client.get("/admin/promotion_event/new/?institution=99999").status_code == 200
+    # No 新增 where the rules would refuse it: a purchase needs the contract amount (R11).
+    applied = factories.project(w["enterprise"], w["lab"], status="submitted")
+    assert "新增新技术新产品购买" not in client.get(f"/admin/project/details/?id={applied.id}").get_data(as_text=True)
+    assert "新增新技术新产品购买" in client.get(f"/admin/project/details/?id={w['project'].id}").get_data(as_text=True)
     assert client.get("/admin/promotion_event/new/?institution=abc").status_code == 200
 
 

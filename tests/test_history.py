@@ -142,3 +142,19 @@ def test_the_stored_json_is_one_click_away(client, as_role):
     raw = re.search(r'<details[^>]*id="raw-changes"><summary>原始记录（JSON）</summary><pre[^>]*>(.*?)</pre>',
                     page, re.S).group(1)
     assert "&#34;status&#34;" in raw and "&#34;rejected&#34;" in raw
+
+
+def test_a_saved_filters_query_is_a_change_and_a_whole_list_export_names_no_filter(client, as_role):
+    as_role("clerk")
+    client.post("/admin/project/filters/save/", data={"name": "草稿", "query": "flt0_0=draft",
+                                                      "csrf_token": csrf_token(client, "/admin/")})
+    client.get("/admin/project/export/csv/")
+    as_role("admin")
+    saved = models.AuditLog.get(models.AuditLog.action == "save_filter")
+    history = _text(client.get(f"/admin/audit_log/details/?id={saved.id}").get_data(as_text=True)
+                    .split('id="raw-changes"')[0])
+    assert "None" not in history and "flt0_0=draft" in history
+    exported = models.AuditLog.get(models.AuditLog.action == "export")
+    history = _text(client.get(f"/admin/audit_log/details/?id={exported.id}").get_data(as_text=True)
+                    .split('id="raw-changes"')[0])
+    assert "导出格式：csv" in history.replace(" ", "") and "筛选条件" not in history

@@ -77,7 +77,7 @@ def test_text_beyond_its_purpose_is_refused(client, as_role):
     long_name = post(client, "/admin/enterprise/new/", enterprise_form(name="企" * 151))
     assert any("150" in e for e in field_errors(long_name)), field_errors(long_name)
     w = factories.world()
-    factories.under_review(w["recommending_institution"])
+    factories.reopened(w["recommending_institution"])
     url = f"/admin/recommending_institution/edit/?id={w['recommending_institution'].id}"
     essay = resubmit(client, url, work_mechanism="机制" * 2501)
     assert any("最多 5000 个字" in e for e in field_errors(essay)), field_errors(essay)

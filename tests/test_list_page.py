@@ -31,7 +31,7 @@ def rows(page):
 
 def test_row_buttons_follow_the_role(app, client, as_role):
     si = factories.service_institution()
-    lab = factories.lab(si, name="按钮测试实验室")
+    lab = factories.lab(si, name="按钮测试实验室", status="draft")  # deletable: no decision rests on it
     as_role("clerk")
     row = rows(client.get("/admin/lab/").get_data(as_text=True))[lab.id]
     assert f'href="/admin/lab/details/?id={lab.id}&amp;url=' in row

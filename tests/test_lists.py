@@ -1,5 +1,6 @@
 """Lists at scale: honest counts, constant queries whatever the page size,
 deep pages, and search that means substring."""
+import datetime
 import re
 
 import pytest
@@ -144,6 +145,16 @@ def test_ajax_lookup_uses_the_same_substring_search(client, as_role):
     assert w["enterprise"].id not in [r[0] for r in rows]
 
 
+def test_a_product_is_offered_with_its_publication_period(client, as_role):
+    import json
+
+    expired = factories.product(name="已过期检测仪", valid_from=datetime.date(2024, 1, 1),
+                                valid_to=datetime.date(2024, 12, 31))
+    as_role("clerk")
+    rows = json.loads(client.get("/admin/project_purchase/ajax/lookup/?name=product&query=过期检测").data)
+    assert rows == [[expired.id, "已过期检测仪（公示有效期 2024-01-01 至 2024-12-31）"]]
+
+
 # --- exports stream ---------------------------------------------------------------
 
 import csv  # noqa: E402
@@ -168,6 +179,7 @@ def test_csv_export_streams_every_row_in_list_order(client, as_role, monkeypatch
     as_role("clerk")
     response = client.get("/admin/project/export/csv/", buffered=False)
     assert response.is_streamed
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     chunks = list(response.response)
     assert len(chunks) > 3  # several batches, not one body built in memory
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8").lstrip("\ufeff"))))

@@ -35,10 +35,11 @@ def test_a_granted_projects_application_is_read_only_text(client, as_role):
     assert 'name="title"' not in html and 'name="voucher_amount"' not in html
 
 
-@pytest.mark.parametrize("state", ("granted", "contracted", "passed", "failed"))
+@pytest.mark.parametrize("state", ("submitted", "granted", "contracted", "passed", "failed"))
 def test_a_crafted_post_changes_no_locked_field(client, as_role, state):
     w = factories.world()
-    extra = factories.contracted() if state != "granted" else {"voucher_granted_on": datetime.date(2026, 3, 1)}
+    extra = ({"submitted": {}, "granted": {"voucher_granted_on": datetime.date(2026, 3, 1)}}.get(state)
+             or factories.contracted())
     extra["status"] = state
     if state == "passed":
         extra.update(completion_result="passed", completion_reason="完成")
@@ -127,3 +128,58 @@ def test_the_form_for_a_closed_project_says_everything_is_locked(client, as_role
     html = client.get(f"/admin/project/edit/?id={closed.id}").get_data(as_text=True)
     assert "全部字段均已锁定" in html
     assert not re.search(r'<(input|select|textarea)[^>]*name="(title|enterprise|lab|voucher_amount)"', html)
+
+
+def test_the_approver_cannot_rewrite_what_was_submitted(client, as_role):
+    """What is approved is what was submitted: under review, the application
+    is locked, so the colleague who grants cannot first change the amount."""
+    w = factories.world()
+    project = factories.project(w["enterprise"], w["lab"], status="submitted", title="原申报")
+    lab = factories.lab(w["service_institution"], name="待审实验室", status="submitted")
+    as_role("clerk")
+    crafted_edit(client, "project", project, title="审核人改过", voucher_amount="49000.00")
+    assert (models.Project.get_by_id(project.id).title, models.Project.get_by_id(project.id).voucher_amount) == (
+        "原申报", Decimal("50000.00"))
+    crafted_edit(client, "lab", lab, name="改名实验室")
+    assert models.Lab.get_by_id(lab.id).name == "待审实验室"
+    html = client.get(f"/admin/project/edit/?id={project.id}").get_data(as_text=True)
+    assert "已提交审核" in html and 'name="voucher_amount"' not in html
+    assert f'id="lock-reopen" href="/admin/project/return_for_revision/?id={project.id}"' in html
+
+    # To change it, the office returns it for revision: a draft again, audited.
+    url = f"/admin/project/return_for_revision/?id={project.id}"
+    client.post(url, data={"id": project.id, "version": version_of("project", project.id),
+                           "opinion": "金额需按合同报价调整", "csrf_token": csrf_token(client, url)})
+    assert models.Project.get_by_id(project.id).status == "draft"
+    row = models.AuditLog.get(models.AuditLog.action == "return_for_revision")
+    assert row.object_id == project.id and "金额需按合同报价调整" in row.changes
+
+
+def test_saving_a_fully_locked_record_writes_nothing(client, as_role):
+    w = factories.world()
+    project = factories.project(w["enterprise"], w["lab"], **{**factories.contracted(), "status": "passed"},
+                                completion_result="passed", completion_reason="完成")
+    as_role("clerk")
+    trail = models.AuditLog.select().count()
+    response = crafted_edit(client, "project", project, title="改过的名称")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "没有修改任何内容" in page and "保存记录成功" not in page
+    assert models.Project.get_by_id(project.id).version == project.version
+    assert models.AuditLog.select().count() == trail
+
+
+def test_the_list_offers_no_edit_on_a_closed_record_and_no_delete_on_a_decided_one(client, as_role):
+    w = factories.world()
+    closed = factories.project(w["enterprise"], w["lab"], **{**factories.contracted(), "status": "passed"},
+                               completion_result="passed", completion_reason="完成")
+    draft = factories.project(w["enterprise"], w["lab"], title="草稿项目")
+    as_role("clerk")
+    html = client.get("/admin/project/").get_data(as_text=True)
+    assert f"/admin/project/edit/?id={closed.id}&" not in html
+    assert f"/admin/project/edit/?id={draft.id}&" in html
+    granted = w["project"]  # the world's contracted project: editable in part, never deleted
+    assert f"/admin/project/edit/?id={granted.id}&" in html
+    rows = re.findall(r'<form class="icon" method="POST" action="/admin/project/delete/">.*?name="id" value="(\d+)"',
+                      html, re.S)
+    assert str(draft.id) in rows and str(granted.id) not in rows and str(closed.id) not in rows

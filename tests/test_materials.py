@@ -37,7 +37,7 @@ def ri_form(w):
 def test_pdf_is_stored_under_a_generated_name_and_downloads(client, as_role, upload_dir):
     w = factories.world()
     for record in (w["recommending_institution"], w["service_institution"]):
-        factories.under_review(record)  # open to edits (program/locks.py)
+        factories.reopened(record)  # open to edits (program/locks.py)
     ri = w["recommending_institution"]
     as_role("clerk")
     response = upload(client, "recommending_institution", ri.id, "application_form", PDF,
@@ -63,7 +63,7 @@ def test_pdf_is_stored_under_a_generated_name_and_downloads(client, as_role, upl
 def test_empty_upload_keeps_the_file_already_attached(client, as_role):
     w = factories.world()
     for record in (w["recommending_institution"], w["service_institution"]):
-        factories.under_review(record)  # open to edits (program/locks.py)
+        factories.reopened(record)  # open to edits (program/locks.py)
     ri = w["recommending_institution"]
     as_role("clerk")
     upload(client, "recommending_institution", ri.id, "application_form", PDF, "a.pdf", ri_form(w))
@@ -79,7 +79,7 @@ def test_empty_upload_keeps_the_file_already_attached(client, as_role):
 def test_word_and_image_files_are_accepted(client, as_role):
     w = factories.world()
     for record in (w["recommending_institution"], w["service_institution"]):
-        factories.under_review(record)  # open to edits (program/locks.py)
+        factories.reopened(record)  # open to edits (program/locks.py)
     si = w["service_institution"]
     as_role("clerk")
     form = payloads(w)["service_institution"][1]
@@ -93,7 +93,7 @@ def test_word_and_image_files_are_accepted(client, as_role):
 def test_a_disguised_file_is_refused_by_its_content(client, as_role):
     w = factories.world()
     for record in (w["recommending_institution"], w["service_institution"]):
-        factories.under_review(record)  # open to edits (program/locks.py)
+        factories.reopened(record)  # open to edits (program/locks.py)
     ri = w["recommending_institution"]
     files_before = models.StoredFile.select().count()
     as_role("clerk")
@@ -108,7 +108,7 @@ def test_a_disguised_file_is_refused_by_its_content(client, as_role):
 def test_a_file_over_the_cap_is_refused(client, as_role, app):
     w = factories.world()
     for record in (w["recommending_institution"], w["service_institution"]):
-        factories.under_review(record)  # open to edits (program/locks.py)
+        factories.reopened(record)  # open to edits (program/locks.py)
     ri = w["recommending_institution"]
     files_before = models.StoredFile.select().count()
     as_role("clerk")
@@ -121,7 +121,7 @@ def test_a_file_over_the_cap_is_refused(client, as_role, app):
 def test_downloads_follow_the_record_permissions(client, as_role):
     w = factories.world()
     for record in (w["recommending_institution"], w["service_institution"]):
-        factories.under_review(record)  # open to edits (program/locks.py)
+        factories.reopened(record)  # open to edits (program/locks.py)
     ri = w["recommending_institution"]
     other = factories.recommending_institution()
     as_role("clerk")

@@ -26,6 +26,7 @@ pytestmark = [needs_browser,
 
 # Units, formats and codes a Chinese office writes in Latin letters.
 ALLOWED = {"CSV", "XLSX", "KB", "MB", "PDF", "PNG", "JPG", "JPEG", "Word", "Excel", "SHA-256", "CXQ", "ID",
+           "doc", "docx", "xls", "xlsx",
            "Email", "E-mail", "URL", "IP",
            "password"}  # the password rule's example of a common password
 PATTERNS = (
@@ -87,7 +88,7 @@ def kept_values():
         if model is models.AuditLog:
             continue
         text_fields = [f for f in model._meta.sorted_fields
-                       if isinstance(f, (CharField, TextField))]
+                       if isinstance(f, (CharField, TextField)) and f is not models.PolicySetting.key]
         if not text_fields:
             continue
         for row in model.select(*text_fields).tuples():
@@ -111,7 +112,11 @@ class Walk:
         self.english, self.seen, self.widgets_read = {}, set(), []
 
     def read(self, where):
-        words = foreign(self.browser_page.evaluate(READ_PAGE), self.allowed)
+        allowed = self.allowed
+        if "/policy_setting/details/" in where:
+            # A parameter's key, the program's identifier, is shown there as 参数键.
+            allowed = allowed | set(parameters.PARAMETERS)
+        words = foreign(self.browser_page.evaluate(READ_PAGE), allowed)
         if words:
             self.english[where] = sorted(words)
 

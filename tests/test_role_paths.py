@@ -18,6 +18,7 @@ def confirm(page, name):
     browser_page = page.page
     browser_page.click(f"#record-transitions a:text-is('{name}')")
     browser_page.wait_for_selector("#transition-title")
+    browser_page.wait_for_load_state()
 
 
 def submit_transition(page):

@@ -41,7 +41,7 @@ def saved(response):
 # --- R1 ------------------------------------------------------------------------------
 
 def test_r1_served_enterprises_boundary(client, as_role):
-    ri = factories.recommending_institution(status="submitted", served_enterprise_count=40)
+    ri = factories.recommending_institution(status="rejected", served_enterprise_count=40)
     as_role("clerk")
     response = resubmit(client, edit_url("recommending_institution", ri), served_enterprise_count="29")
     refused(response, "服务企业数量为 29 家，应不少于 30 家")
@@ -51,7 +51,7 @@ def test_r1_served_enterprises_boundary(client, as_role):
 
 
 def test_r1_promised_events_and_texts(client, as_role):
-    ri = factories.recommending_institution(status="submitted")
+    ri = factories.recommending_institution(status="rejected")
     as_role("clerk")
     refused(resubmit(client, edit_url("recommending_institution", ri), promised_event_count="1"),
             "承诺组织宣传、对接活动 1 次，应不少于 2 次")
@@ -80,7 +80,7 @@ def test_r1_does_not_bind_a_draft(client, as_role):
 
 
 def test_r1_follows_the_policy_setting(client, as_role):
-    ri = factories.recommending_institution(status="submitted", served_enterprise_count=60)
+    ri = factories.recommending_institution(status="rejected", served_enterprise_count=60)
     set_policy("r1_min_served_enterprises", "50")
     as_role("clerk")
     refused(resubmit(client, edit_url("recommending_institution", ri), served_enterprise_count="49"),
@@ -100,7 +100,7 @@ def test_r1_follows_the_policy_setting(client, as_role):
     ({"parent_org_name": ""}, "请填写授权单位名称"),
 ])
 def test_r4_service_institution_qualifications(client, as_role, change, message):
-    si = factories.service_institution(status="submitted")
+    si = factories.service_institution(status="rejected")
     as_role("clerk")
     response = resubmit(client, edit_url("service_institution", si), **change)
     refused(response, message)
@@ -422,7 +422,7 @@ def test_evaluation_score_range(client, as_role):
 
 
 def test_several_problems_are_shown_at_once(client, as_role):
-    ri = factories.recommending_institution(status="submitted")
+    ri = factories.recommending_institution(status="rejected")
     as_role("clerk")
     errors = field_errors(resubmit(client, edit_url("recommending_institution", ri),
                                    served_enterprise_count="3", contact_email="bad"))

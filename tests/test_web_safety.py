@@ -151,7 +151,7 @@ def test_the_database_instance_and_uploads_are_the_owners_alone(app, client, as_
     if not models.is_postgres(database):
         assert mode(database.database) & 0o077 == 0
     w = factories.world()
-    factories.under_review(w["recommending_institution"])
+    factories.reopened(w["recommending_institution"])
     as_role("clerk")
     upload(client, "recommending_institution", w["recommending_institution"].id, "application_form", PDF,
            "申请表.pdf", ri_form(w))
@@ -169,7 +169,7 @@ def test_upload_names_lose_what_cannot_go_into_a_header(raw, clean):
 
 def test_upload_names_are_cleaned_before_they_reach_a_header(client, as_role):
     w = factories.world()
-    ri = factories.under_review(w["recommending_institution"])
+    ri = factories.reopened(w["recommending_institution"])
     as_role("clerk")
     response = upload(client, "recommending_institution", ri.id, "application_form", PDF,
                       "新\t申请\u202e表\u200b.pdf", ri_form(w))

@@ -169,6 +169,31 @@ def test_a_list_remembers_the_last_filters_and_keeps_named_ones(client, as_role)
     assert models.SavedFilter.get_or_none(models.SavedFilter.id == kept.id) is not None
 
 
+def test_remembered_filters_keep_the_session_cookie_small(client, as_role):
+    """Long searches on every list cannot push the session past a browser's
+    4 KB (which would drop the login with it)."""
+    as_role("clerk")
+    tables = ("recommending_institution", "promotion_event", "service_institution", "domain_center_member",
+              "lab", "enterprise", "new_tech_product", "project", "project_purchase")
+    for table in tables:
+        client.get(f"/admin/{table}/", query_string={"search": "检" * 280})
+        client.get(f"/admin/{table}/", query_string={"search": "测试"})
+    with client.session_transaction() as session:
+        last = session["last_filters"]
+    assert [t for t, _ in last] == list(tables[-6:]) and all(q == "search=%E6%B5%8B%E8%AF%95" for _, q in last)
+    cookie = client.get_cookie("session")
+    assert len(cookie.value) < 2500
+
+
+def test_saving_again_under_a_name_says_it_replaced_the_filter(client, as_role):
+    as_role("clerk")
+    for query, message in (("flt0_0=draft", "已保存常用筛选“草稿”"), ("flt0_0=submitted", "已更新常用筛选“草稿”")):
+        response = client.post("/admin/project/filters/save/", data={
+            "name": "草稿", "query": query, "csrf_token": csrf_token(client, "/admin/")}, follow_redirects=True)
+        assert message in response.get_data(as_text=True)
+    assert models.SavedFilter.get().query == "flt0_0=submitted"
+
+
 def test_a_saved_filter_needs_a_sane_name(client, as_role):
     as_role("clerk")
     for name, message in (("", "请填写常用筛选的名称"), ("名" * 41, "最多 40 个字"), ("坏\x00名", "控制字符")):

@@ -27,15 +27,15 @@ EXPECTED = {
     ("project", "register_contract"): (("granted",), "contracted", {"admin", "clerk"}),
     ("project", "pass_review"): (("contracted",), "passed", {"admin", "clerk"}),
     ("project", "fail_review"): (("contracted",), "failed", {"admin", "clerk"}),
-    # DOMAIN.md §6: the office reopens a decided record as a draft.
-    ("project", "return_for_revision"): (("granted", "contracted"), "draft", {"admin", "clerk"}),
-    ("recommending_institution", "return_for_revision"): (("approved",), "draft", {"admin", "clerk"}),
+    # DOMAIN.md §6: the office reopens a decided record (or one under review) as a draft.
+    ("project", "return_for_revision"): (("submitted", "granted", "contracted"), "draft", {"admin", "clerk"}),
+    ("recommending_institution", "return_for_revision"): (("submitted", "approved"), "draft", {"admin", "clerk"}),
 }
 for _table in ("service_institution", "domain_center_member", "lab"):
     EXPECTED[(_table, "submit")] = (("draft", "rejected"), "submitted", {"admin", "clerk"})
     EXPECTED[(_table, "approve")] = (("submitted",), "approved", {"admin", "clerk"})
     EXPECTED[(_table, "reject")] = (("submitted",), "rejected", {"admin", "clerk"})
-    EXPECTED[(_table, "return_for_revision")] = (("approved",), "draft", {"admin", "clerk"})
+    EXPECTED[(_table, "return_for_revision")] = (("submitted", "approved"), "draft", {"admin", "clerk"})
 
 # What each transition's form needs besides the opinion.
 FIELDS = {
@@ -151,9 +151,10 @@ def test_unknown_transition_is_404(client, as_role):
 def test_reject_needs_an_opinion(client, as_role):
     lab = record_in("lab", "submitted")
     as_role("clerk")
-    response = take(client, "lab", "reject", lab, opinion="  ")
-    assert "驳回须填写意见" in field_errors(response)
-    assert status_of("lab", lab) == "submitted"
+    for blank in ("  ", "\u200b\u200b", "\u2060\ufeff "):  # spaces, or characters nobody sees
+        response = take(client, "lab", "reject", lab, opinion=blank)
+        assert "驳回须填写意见" in field_errors(response), repr(blank)
+        assert status_of("lab", lab) == "submitted"
     take(client, "lab", "reject", lab, opinion="认定文号与实验室名称不符")
     row = models.Lab.get_by_id(lab.id)
     assert row.status == "rejected" and row.review_opinion == "认定文号与实验室名称不符"
@@ -353,7 +354,7 @@ def test_a_stale_form_is_refused_not_overwritten(client, as_role):
 
 def test_saving_a_stale_copy_raises_in_code_too():
     w = factories.world()
-    factories.under_review(w["lab"])
+    factories.reopened(w["lab"])
     first = models.Lab.get_by_id(w["lab"].id)
     second = models.Lab.get_by_id(w["lab"].id)
     first.recognition_ref = "京科发〔2025〕1号"

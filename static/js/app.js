@@ -50,6 +50,12 @@
     $('form.admin-form').attr('novalidate', 'novalidate');
   });
 
+  // The file box names the file chosen (forms/fields.py ChineseFileInput).
+  $(document).on('change', 'input.custom-file-input', function () {
+    var name = this.files && this.files.length ? this.files[0].name : '未选择文件';
+    $(this).siblings('.custom-file-label').text(name);
+  });
+
   // A field shown only with the box it depends on (admin/layout.py): 所属领域
   // with 领域中心. Hidden, it is emptied, so nothing unseen is saved.
   function follow(box) {

@@ -1,7 +1,7 @@
 """Every use of a private name of the libraries underneath, in one place.
 
 Written for (requirements.txt pins them): Flask-Admin 2.2.1, wtf-peewee 3.2.1,
-WTForms 3.3.2, peewee 4.5.3. After upgrading any of them, read this module
+WTForms 3.3.2, peewee 4.5.3, Flask 3.1. After upgrading any of them, read this module
 against the new source first; tests/test_compat.py pins the behaviour and
 markup the rest of the code relies on, so a change fails loudly there.
 
@@ -10,6 +10,7 @@ names a private attribute itself.
 """
 from typing import Any, Optional
 
+from flask import flash, session
 from wtforms.fields.core import UnboundField
 from wtfpeewee.orm import ValueRequired
 
@@ -122,6 +123,18 @@ class ModelViewHooks:
         # flask-admin's peewee backend joins by its own rules; ours joins by
         # this table's own foreign key, once (admin/reading.py).
         return self.join_for(query, field, joins)
+
+
+# --- Flask 3.1 ------------------------------------------------------------------------
+
+def replace_last_flash(category: str, message: str, new_category: str) -> None:
+    """Put `message` in place of the last flashed message if it is of
+    `category` (flask-admin flashes its own success after every save;
+    flash() keeps the list in the session under "_flashes")."""
+    flashes = session.get("_flashes") or []
+    if flashes and flashes[-1][0] == category:
+        session["_flashes"] = flashes[:-1]
+    flash(message, new_category)
 
 
 # --- wtf-peewee 3.2.1 and WTForms 3.3.2 ------------------------------------------------

@@ -832,9 +832,14 @@ class PolicySetting(BaseModel):
     value = CharField(max_length=60, null=True, verbose_name="参数值")
     description = CharField(max_length=255, null=True, verbose_name="说明")
 
-    # Chinese names by key, registered by program/parameters.py (the
-    # parameters' one home).
-    NAMES: dict = {}
+    # What a clerk calls each parameter (the key is the program's
+    # identifier; defaults and checks: program/parameters.py).
+    NAMES = {
+        "r1_min_served_enterprises": "推荐机构服务企业数量下限",
+        "r1_min_promised_events": "推荐机构承诺活动次数下限",
+        "r11_purchase_cap_ratio": "新技术新产品购买比例上限",
+        "annual_voucher_cap_per_enterprise": "每家企业年度创新券金额上限",
+    }
 
     class Meta:
         verbose_name = "政策参数"

@@ -2,7 +2,7 @@
 order, narrowed selects, the fields the policy lets the user edit, the
 version a form was opened at (optimistic locking), the rules beside the
 fields, and the save as one transaction with its uploads and audit row."""
-from flask import current_app, flash, g, request, session
+from flask import current_app, flash, g, request
 from flask_admin import expose
 from flask_admin.contrib.peewee.form import get_form
 from flask_admin.helpers import get_form_data
@@ -143,15 +143,14 @@ class EditingMixin:
     def update_model(self, form, model):
         return bool(self._save(form, model, created=False))
 
-    def get_save_return_url(self, model, is_created=False):
-        """After a save (flask-admin has just flashed its 保存记录成功): an
-        edit that changed nothing says so instead."""
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        """flask-admin's edit page; after an edit that changed nothing, its
+        保存记录成功 (whichever save button) says so instead."""
+        response = super().edit_view()
         if g.pop("nothing_changed", False):
-            flashes = session.get("_flashes") or []  # Flask's flash() list
-            if flashes and flashes[-1][0] == "success":
-                session["_flashes"] = flashes[:-1]
-            flash("没有修改任何内容，记录未变。", "info")
-        return super().get_save_return_url(model, is_created)
+            compat.replace_last_flash("success", "没有修改任何内容，记录未变。", "info")
+        return response
 
     def _save(self, form, model, created):
         """Populate, check, save, store the uploads, write the audit row and
@@ -169,6 +168,7 @@ class EditingMixin:
                     # Nothing to write: no new version, no audit row (a
                     # locked record's form, or 保存 pressed to leave).
                     g.nothing_changed = True
+                    workflow.follow_up(model, user)  # e.g. a profile complete since before
                     return model
                 model.save(force_insert=created)
                 stage.delete_retired()

@@ -171,8 +171,8 @@ class LayoutMixin:
             display[name] = (form[name].label.text, value if value not in (None, "") else "（空）")
             del form[name]
         form.locked_display = display
-        form.locked_note = locks.why(record)
-        reopen = workflow.get(self.table, "return_for_revision")
+        reopen = workflow.correction_for(record)
+        form.locked_note = locks.why(record, reopenable=reopen is not None)
         if reopen and reopen in workflow.available(record, current_user):
             # The one who may reopen it is told so, with the button, not
             # sent to look for "the office".

@@ -77,7 +77,9 @@ class ChineseFileInput(widgets.FileInput):
     types the office accepts."""
 
     def __call__(self, field, **kwargs):
-        kwargs["class"] = "custom-file-input"
+        # flask-admin's classes kept (is-invalid shows the refusal below the box).
+        kept = kwargs.get("class", "").replace("form-control-file", "").replace("form-control", "").split()
+        kwargs["class"] = " ".join(["custom-file-input", *kept])
         kwargs.setdefault("accept", ",".join("." + ext for ext in (*materials.ALLOWED_TYPES, "jpeg")))
         box = super().__call__(field, **kwargs)
         return Markup(f'<div class="custom-file">{box}<label class="custom-file-label" for="{escape(field.id)}" '

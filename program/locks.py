@@ -76,16 +76,17 @@ def everything_locked(record: Any) -> bool:
     return LOCKS.get(type(record), {}).get(getattr(record, "status", None)) == EVERYTHING
 
 
-def why(record: Any) -> str:
-    """What a clerk reads at the top of a locked record's form."""
+def why(record: Any, reopenable: bool = True) -> str:
+    """What a clerk reads at the top of a locked record's form (reopenable:
+    whether 退回修改 can be taken from the record's state)."""
     state = record.display("status")
-    if getattr(record, "status", None) == "submitted":
-        return ("该记录已提交审核，审核所依据的字段已锁定，显示为只读；"
-                "如需修改，须经“退回修改”（办公室工作人员办理）后重新提交。")
     if everything_locked(record):
         return f"该记录已“{state}”，全部字段均已锁定，不能再修改。"
-    return (f"该记录已“{state}”，其审核所依据的字段已锁定，显示为只读；"
-            "如需修改，须经“退回修改”（办公室工作人员办理）后重新提交审核。")
+    lead = ("该记录已提交审核，审核所依据的字段已锁定，显示为只读；" if record.status == "submitted"
+            else f"该记录已“{state}”，其审核所依据的字段已锁定，显示为只读；")
+    if not reopenable:
+        return lead + "如需更正，请联系办公室工作人员。"
+    return lead + "如需修改，须经“退回修改”（办公室工作人员办理）后重新提交审核。"
 
 
 def enforce(record: Any) -> None:
@@ -103,7 +104,8 @@ def enforce(record: Any) -> None:
 
 
 def deletable(record: Any) -> None:
-    """A decided record stays: deleting it would erase the trail of a decision."""
+    """A decided record stays: deleting it would erase the trail of a
+    decision. One under review neither: 退回修改 first, then delete the draft."""
     if record.id is not None and type(record) in LOCKS and locked_fields(record):
         raise RuleViolation(None, f"“{record}”已“{record.display('status')}”，不能删除")
 

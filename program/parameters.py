@@ -18,14 +18,7 @@ PARAMETERS = {
     "annual_voucher_cap_per_enterprise": ("", "每家企业每年度创新券金额上限（元），空为不设上限", "amount_or_empty"),
 }
 
-# What a clerk calls each parameter (the key is the program's identifier).
-NAMES = {
-    "r1_min_served_enterprises": "推荐机构服务企业数量下限",
-    "r1_min_promised_events": "推荐机构承诺活动次数下限",
-    "r11_purchase_cap_ratio": "新技术新产品购买比例上限",
-    "annual_voucher_cap_per_enterprise": "每家企业年度创新券金额上限",
-}
-PolicySetting.NAMES.update(NAMES)
+NAMES = PolicySetting.NAMES  # their Chinese names, with the model's labels
 
 
 def shown_value(setting: PolicySetting) -> str:

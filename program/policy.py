@@ -98,12 +98,21 @@ EDITABLE = {
 }
 
 
+def _real(user: Any) -> Any:
+    """The user behind Flask-Login's current_user proxy, read once (each
+    attribute read through the proxy looks the user up again; a list page
+    asks the policy dozens of times)."""
+    unwrap = getattr(type(user), "_get_current_object", None)
+    return user._get_current_object() if unwrap is not None else user
+
+
 def _active(user: Any) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
 def allows(user: Any, table: str, operation: str) -> bool:
     """May this user do this operation on this table's screen?"""
+    user = _real(user)
     if not _active(user):
         return False
     return operation in ACCESS.get(user.role, {}).get(table, ())
@@ -155,6 +164,7 @@ def editable_fields_for(role: str, table: str) -> tuple:
 
 def may_take(user: Any, roles: frozenset) -> bool:
     """May this user take a workflow step open to these roles?"""
+    user = _real(user)
     return _active(user) and user.role in roles
 
 

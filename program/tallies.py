@@ -8,8 +8,9 @@ write goes around the table's own triggers. Per tally (TALLIES):
 
 - `status:<table>` — rows per state (key: the state);
 - `rows:<table>` — rows, and every write as `changes`: the version that
-  the dashboard's cached figures (R3 laggards, missing evaluations) are
-  keyed on, so they are recomputed after any write and never before;
+  the dashboard's cached figures (R3 laggards, missing evaluations, the
+  oldest wait of each kind) are keyed on, so they are recomputed after any
+  write and never before;
 - `granted_month` — projects granted per month of voucher_granted_on, with
   their voucher amounts in fen;
 - `~submitter` — per user, table and state, what they submitted (key
@@ -18,7 +19,7 @@ write goes around the table's own triggers. Per tally (TALLIES):
   dashboard reads the rest in one range and a user's own in another.
 
 A change of TALLIES needs a migration step that calls install() and
-recount() again (migrations/m0002_work_queue.py is the first).
+recount() again (migrations/m0002_work_queue.py is the first, m0003 the next).
 """
 import contextlib
 import time
@@ -45,7 +46,7 @@ class Spec:
 
 STATUS_TABLES = ("recommending_institution", "service_institution", "domain_center_member", "lab", "project")
 ROW_TABLES = ("enterprise", "promotion_event", "performance_evaluation", "recommending_institution",
-              "service_institution")
+              "service_institution", "domain_center_member", "lab", "project")
 MONTH = {"sqlite": "strftime('%Y-%m', R.voucher_granted_on)", "postgres": "to_char(R.voucher_granted_on, 'YYYY-MM')"}
 FEN = {"sqlite": "CAST(round(R.voucher_amount * 100) AS INTEGER)", "postgres": "round(R.voucher_amount * 100)::bigint"}
 

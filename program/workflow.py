@@ -65,6 +65,9 @@ class Transition:
     # Extra work inside the same transaction; returns what the result page shows.
     effect: Any = None
     bulk: bool = False
+    # A correction (退回修改), open at many states: a record does not wait
+    # for it (the work queue), and a lock note points to it.
+    correction: bool = False
     # Taken by the system, not by a button: when a save by one of `roles`
     # leaves the record in a source state and this condition holds, in the
     # save's own transaction (follow_up()).
@@ -119,7 +122,7 @@ def _return_for_revision(model, sources, resets=None):
     """DOMAIN.md §6: a decided record reopened by the office as a draft,
     with an opinion, audited; what the later steps filled is reset."""
     return Transition(model, "return_for_revision", "退回修改", sources, "draft", OFFICE,
-                      opinion_required=True, sets=dict(resets or {}),
+                      opinion_required=True, sets=dict(resets or {}), correction=True,
                       stamp="reviewed" if "reviewed_by" in model._meta.fields else None)
 
 
@@ -189,6 +192,12 @@ def get(table: Optional[str], name: str) -> Optional[Transition]:
 
 def for_table(table: str) -> list[Transition]:
     return [t for t in TRANSITIONS if t.table == table]
+
+
+def correction_for(record: Any) -> Optional[Transition]:
+    """The transition that reopens this record from its state, if any."""
+    return next((t for t in for_table(record._meta.table_name)
+                 if t.correction and record.status in t.sources), None)
 
 
 def state_label(model: Any, value: str) -> str:

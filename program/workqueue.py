@@ -65,14 +65,11 @@ class Item:
         return (datetime.date.today() - self.oldest).days if self.oldest else None
 
 
-# Corrections, open at many states: a record does not wait for them.
-CORRECTIONS = ("return_for_revision",)
-
-
 def _steps(waiting, user):
-    """The transitions out of the waiting states this user may take."""
+    """The transitions out of the waiting states this user may take (not a
+    correction: a record does not wait for one)."""
     return [t for t in workflow.for_table(waiting.table)
-            if set(t.sources) & set(waiting.states) and not t.automatic and t.name not in CORRECTIONS
+            if set(t.sources) & set(waiting.states) and not t.automatic and not t.correction
             and policy.may_take(user, t.roles)]
 
 
@@ -97,18 +94,31 @@ def queue(user: Any, counts: Optional[dict] = None) -> list:
             mine = tallies.submitted_by(user.id) if mine is None else mine
             count -= sum(mine.get((waiting.table, state), 0) for state in waiting.states)
             query = query.where((model.submitted_by != user.id) | model.submitted_by.is_null())
-        since = getattr(model, waiting.since)
-        first = (query.select(since).where(since.is_null(False)).order_by(since).limit(1).scalar()
-                 if count else None)
-        if isinstance(first, datetime.datetime):
-            first = first.date()
+        first = _oldest(waiting, query, counts, user.id if others_only else None) if count else None
         items.append(Item(waiting, max(count, 0), first, others_only))
     return items
+
+
+def _oldest(waiting, query, counts, user_id):
+    """The date the oldest waiting record has waited since: read again only
+    after a write to its table (one index probe per kind, not per request)."""
+    def compute():
+        since = getattr(waiting.model, waiting.since)
+        first = query.select(since).where(since.is_null(False)).order_by(since).limit(1).scalar()
+        return first.date() if isinstance(first, datetime.datetime) else first
+    name = f"oldest:{waiting.table}:{','.join(waiting.states)}:{user_id or ''}"
+    return _cached(name, (waiting.table,), counts, compute)
 
 
 # --- figures computed from several tables, cached until any of them changes ------
 
 _CACHE: dict = {}
+
+
+def forget() -> None:
+    """Drop every cached figure (the tests empty the tally table between
+    tests, which the versions cannot tell from an earlier state)."""
+    _CACHE.clear()
 
 
 def _cached(name, tables, counts, compute):

@@ -68,13 +68,21 @@ class Page:
         return response
 
     def login(self, username, password):
-        # A new sign-in starts from no session, as on a shared office PC after 退出.
+        # A new sign-in starts from no session, as on a shared office PC after
+        # 退出: the old page left first, so no late response of it (the
+        # favicon's, with the session cookie) lands after the cookies are cleared.
+        self.page.goto("about:blank")
         self.page.context.clear_cookies()
         self.go("/login")
         self.page.fill("#username", username)
         self.page.fill("#password", password)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_load_state()
+        self.submit("button[type=submit]")
+
+    def submit(self, selector):
+        """Click what sends a form, and wait for the page that answers (not
+        only the old one's load state, which may still hold)."""
+        with self.page.expect_navigation():
+            self.page.click(selector)
 
     def shot(self, name):
         os.makedirs(SHOTS, exist_ok=True)

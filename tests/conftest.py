@@ -19,6 +19,7 @@ from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
 import models
+from program import workqueue
 from tests.support import (
     PASSWORD,
     TEST_DB,
@@ -109,6 +110,7 @@ def clean(app, upload_dir):
     for entry in os.listdir(upload_dir):
         shutil.rmtree(os.path.join(upload_dir, entry), ignore_errors=True)
     app.extensions["login_throttle"].reset()
+    workqueue.forget()
     yield
     if not database.is_closed():
         database.close()

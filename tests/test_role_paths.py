@@ -15,15 +15,12 @@ pytestmark = needs_browser
 
 def confirm(page, name):
     """Take the transition the button names from a details page, on its own page."""
-    browser_page = page.page
-    browser_page.click(f"#record-transitions a:text-is('{name}')")
-    browser_page.wait_for_selector("#transition-title")
-    browser_page.wait_for_load_state()
+    page.submit(f"#record-transitions a:text-is('{name}')")
+    page.page.wait_for_selector("#transition-title")
 
 
 def submit_transition(page):
-    page.page.click("form.admin-form button[type=submit]")
-    page.page.wait_for_load_state()
+    page.submit("form.admin-form button[type=submit]")
 
 
 def errors(page):
@@ -41,8 +38,7 @@ def test_a_clerk_takes_a_project_from_application_to_closing(page):
     page.go("/admin/project/new/")
     browser_page.fill("#title", "智能传感器联合研发项目")
     browser_page.fill("#voucher_amount", "0")
-    browser_page.click("form.admin-form input[type=submit][value='保存']")
-    browser_page.wait_for_load_state()
+    page.submit("form.admin-form input[type=submit][value='保存']")
     text = browser_page.inner_text("form.admin-form")
     for refusal in ("此项为必填项", "请选择活动类型", "应大于 0"):
         assert refusal in text, refusal
@@ -55,7 +51,7 @@ def test_a_clerk_takes_a_project_from_application_to_closing(page):
     browser_page.click(f".select2-drop-active .select2-result-label:has-text('{w['lab'].name}')")
     browser_page.select_option("#activity_type", "joint_rd")
     browser_page.fill("#voucher_amount", "80000")
-    browser_page.click("form.admin-form input[type=submit][value='保存']")
+    page.submit("form.admin-form input[type=submit][value='保存']")
     project = models.Project.get(models.Project.title == "智能传感器联合研发项目")
     page.go(f"/admin/project/details/?id={project.id}")
     confirm(page, "提交申报")
@@ -69,7 +65,7 @@ def test_a_clerk_takes_a_project_from_application_to_closing(page):
     # 李华 grants it in bulk from the list, with one date for all.
     page.login("li_clerk", PASSWORD)
     page.go("/admin/")
-    browser_page.click("#work-queue a:has-text('项目申报待审核')")
+    page.submit("#work-queue a:has-text('项目申报待审核')")
     browser_page.wait_for_load_state("networkidle")  # the menus' scripts bound
     browser_page.check(f"input.action-checkbox[value='{project.id}']")
     browser_page.click("text=批量操作")
@@ -77,7 +73,7 @@ def test_a_clerk_takes_a_project_from_application_to_closing(page):
     browser_page.wait_for_selector("#bulk-title")
     browser_page.fill("#voucher_granted_on", "2026-04-01")
     browser_page.keyboard.press("Escape")
-    browser_page.click("#bulk-confirm")
+    page.submit("#bulk-confirm")
     browser_page.wait_for_selector("#bulk-results")
     assert "办理 1 条，未办理 0 条" in browser_page.inner_text("#bulk-result-title")
     assert models.Project.get_by_id(project.id).status == "granted"
@@ -122,8 +118,8 @@ def test_reviewer_approves_clerk_opens_the_account_institution_completes_its_pro
 
     # The commission's reviewer finds it in the queue and approves it.
     page.login("reviewer_zhao", PASSWORD)
-    browser_page.click("#work-queue a:has-text('推荐机构待审核')")
-    browser_page.click(f"a[href^='/admin/recommending_institution/details/?id={ri.id}']")
+    page.submit("#work-queue a:has-text('推荐机构待审核')")
+    page.submit(f"a[href^='/admin/recommending_institution/details/?id={ri.id}']")
     confirm(page, "审核通过")
     browser_page.fill("#opinion", "材料齐全，同意。")
     submit_transition(page)
@@ -147,14 +143,12 @@ def test_reviewer_approves_clerk_opens_the_account_institution_completes_its_pro
     browser_page.fill("#current_password", password)
     browser_page.fill("#new_password", "Zgc-Cxq-2026-new")
     browser_page.fill("#new_password_confirm", "Zgc-Cxq-2026-new")
-    browser_page.click("button[type=submit]:has-text('确认修改')")
-    browser_page.wait_for_load_state()
+    page.submit("button[type=submit]:has-text('确认修改')")
     page.go(f"/admin/recommending_institution/edit/?id={ri.id}")
     assert browser_page.locator("#name").count() == 0  # only what the institution keeps itself
     browser_page.fill("#introduction", "面向中关村科技园区的小微企业提供创新券推荐服务。")
     browser_page.fill("#service_features", "政策宣讲、需求对接、实验室撮合。")
-    browser_page.click("form.admin-form input[type=submit][value='保存']")
-    browser_page.wait_for_load_state()
+    page.submit("form.admin-form input[type=submit][value='保存']")
     assert models.RecommendingInstitution.get_by_id(ri.id).status == "profile_completed"
     page.shot("path-institution-profile")
     assert page.problems == []

@@ -431,6 +431,17 @@ def test_several_problems_are_shown_at_once(client, as_role):
 
 # --- policy settings ---------------------------------------------------------------
 
+def test_every_policy_setting_has_a_chinese_name_on_its_screen(client, as_role, app):
+    from program import parameters
+
+    assert set(models.PolicySetting.NAMES) == set(parameters.PARAMETERS)
+    app.test_cli_runner().invoke(args=["init-db"])
+    as_role("admin")
+    page = client.get("/admin/policy_setting/").get_data(as_text=True)
+    assert "每家企业年度创新券金额上限" in page and "不设上限" in page
+    assert "annual_voucher_cap_per_enterprise" not in page.split('id="filter-groups-data"')[0].split("<table")[1]
+
+
 def test_policy_settings_are_admin_only_checked_and_audited(client, as_role, app):
     app.test_cli_runner().invoke(args=["init-db"])
     setting = models.PolicySetting.get(models.PolicySetting.key == "r11_purchase_cap_ratio")

@@ -53,6 +53,20 @@ def test_the_kept_counts_equal_the_database_after_every_kind_of_write(client, as
     assert kept["granted_month"]["2025-07"][:2] == (1, 5_000_100)  # 50,001.00 yuan, in fen
 
 
+def test_the_oldest_wait_is_read_again_after_a_write(client, as_role):
+    """The queue keeps each kind's oldest date until its table is written."""
+    w = factories.world()
+    factories.project(w["enterprise"], w["lab"], status="submitted",
+                      submitted_at=datetime.datetime(2026, 3, 1, 9, 0))
+    as_role("clerk")
+    row = _queue(client)[0]["项目申报待审核（发放创新券）"][2]
+    assert f"（自 {datetime.date(2026, 3, 1)}）" in row
+    factories.project(w["enterprise"], w["lab"], status="submitted",
+                      submitted_at=datetime.datetime(2026, 1, 2, 9, 0))
+    row = _queue(client)[0]["项目申报待审核（发放创新券）"][2]
+    assert f"（自 {datetime.date(2026, 1, 2)}）" in row
+
+
 def test_the_queue_says_what_waits_for_a_clerk_not_their_own(client, as_role):
     w = factories.world()
     make_user("wang", "clerk", display_name="王芳")
@@ -121,9 +135,11 @@ def test_the_dashboard_reads_the_same_few_rows_at_any_size(client, as_role, coun
         client.get("/admin/")
     for _ in range(30):
         factories.project(w["enterprise"], w["lab"], status="submitted")
+    with count_queries() as after_writes:  # the oldest waits read again, once
+        client.get("/admin/")
     with count_queries() as more:
         client.get("/admin/")
-    assert more.count == few.count and few.count <= 30
+    assert more.count == few.count and few.count <= 30 and after_writes.count <= few.count + 12
     assert not any("COUNT" in sql.upper() and '"project"' in sql and "submitted_by" not in sql
                    for sql in more.statements)
 

@@ -473,6 +473,16 @@ def test_account_opening_end_to_end(client, as_role, app):
     assert client.get("/admin/").status_code == 302
 
 
+def test_a_profile_complete_already_is_taken_at_the_institutions_first_save(client, as_role):
+    """The office filled the profile before opening the account: the
+    institution's 保存, changing nothing, still moves it to 已完善信息."""
+    ri = factories.recommending_institution(status="account_opened", introduction="服务海淀小微企业",
+                                            service_features="政策辅导、需求对接")
+    as_role("institution", institution=ri)
+    resubmit(client, f"/admin/recommending_institution/edit/?id={ri.id}")
+    assert models.RecommendingInstitution.get_by_id(ri.id).status == "profile_completed"
+
+
 def test_record_training(client, as_role):
     ri = record_in("recommending_institution", "profile_completed")
     as_role("clerk")

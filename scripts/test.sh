@@ -15,6 +15,7 @@ export TEST_PG_URL=${TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 # browser much of the time); the PostgreSQL pass's output follows the SQLite one's.
 pg_pid=""
 if .venv/bin/python -c "import os, psycopg2; psycopg2.connect(os.environ['TEST_PG_URL'], connect_timeout=3).close()" 2>/dev/null; then
+  export TEST_PASSES=both  # tests/browser.py: front-end tests taken by one pass
   pg_log=$(mktemp)
   TEST_DB=postgres .venv/bin/python -m pytest -q -p no:cacheprovider "$@" >"$pg_log" 2>&1 &
   pg_pid=$!

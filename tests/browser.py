@@ -31,6 +31,17 @@ needs_browser = pytest.mark.skipif(
     reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
 
 
+# When scripts/test.sh runs the SQLite and PostgreSQL passes side by side
+# (TEST_PASSES=both), a test of front-end behaviour the database does not
+# reach (a widget's language, the Content-Security-Policy, a layout) is taken
+# by one pass only: the PostgreSQL one, since the SQLite one carries the
+# English walk (tests/test_no_english.py). Run alone, every pass takes all.
+_BOTH = os.environ.get("TEST_PASSES") == "both"
+_DB = os.environ.get("TEST_DB", "sqlite")
+front_end = pytest.mark.skipif(_BOTH and _DB != "postgres", reason="前端行为，由 PostgreSQL 一轮测试")
+walked_once = pytest.mark.skipif(_BOTH and _DB == "postgres", reason="同一画面文字，由 SQLite 一轮走一遍")
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """The test app on a free loopback port, one thread per request."""

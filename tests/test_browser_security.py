@@ -4,10 +4,10 @@ inline handlers — bulk actions, delete confirmations, filters, date pickers,
 the enterprise lookup — still work."""
 import models
 from tests import factories
-from tests.browser import needs_browser
+from tests.browser import front_end, needs_browser
 from tests.support import PASSWORD, make_user
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, front_end]
 
 CLERK_SCREENS = (
     "/admin/", "/admin/recommending_institution/", "/admin/promotion_event/", "/admin/service_institution/",

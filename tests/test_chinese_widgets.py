@@ -5,7 +5,7 @@ import datetime
 import re
 
 from tests import factories
-from tests.browser import needs_browser
+from tests.browser import front_end, needs_browser
 from tests.support import PASSWORD, make_user
 
 LATIN = re.compile(r"[A-Za-z]{2,}")
@@ -50,6 +50,7 @@ def test_a_date_range_reads_in_the_pickers_chinese_form(as_role, client):
 
 
 @needs_browser
+@front_end
 def test_date_picker_and_lookup_speak_chinese_in_the_browser(page):
     w = factories.world()
     make_user("clerk_zh", "clerk")

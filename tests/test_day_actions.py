@@ -8,7 +8,7 @@ import re
 
 import models
 from tests import factories
-from tests.browser import needs_browser
+from tests.browser import front_end, needs_browser
 from tests.support import PASSWORD, csrf_token, make_user, version_of
 
 
@@ -132,6 +132,7 @@ def test_a_record_created_from_another_form_is_handed_back(client, as_role):
 
 
 @needs_browser
+@front_end
 def test_new_enterprise_from_the_project_form_in_the_browser(page):
     make_user("clerk_popup", "clerk")
     page.login("clerk_popup", PASSWORD)

@@ -15,14 +15,13 @@ import models
 from commands import demo
 from commands.setup import ensure_domain_centers
 from program import parameters
-from tests.browser import needs_browser
+from tests.browser import needs_browser, walked_once
 from tests import support
-from tests.support import PASSWORD, TEST_DB
+from tests.support import PASSWORD
 
-# The words on a screen do not depend on the database: one walk, on the
-# embedded one, keeps CI's time for the paths that do.
-pytestmark = [needs_browser,
-              pytest.mark.skipif(TEST_DB == "postgres", reason="同一画面文字，只在 SQLite 上走一遍")]
+# The words on a screen do not depend on the database: with both passes
+# side by side, one walk (on SQLite) keeps CI's time for the paths that do.
+pytestmark = [needs_browser, walked_once]
 
 # Units, formats and codes a Chinese office writes in Latin letters.
 ALLOWED = {"CSV", "XLSX", "KB", "MB", "PDF", "PNG", "JPG", "JPEG", "Word", "Excel", "SHA-256", "CXQ", "ID",

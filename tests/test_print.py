@@ -5,7 +5,7 @@ import re
 
 from program import passwords
 from tests import factories
-from tests.browser import needs_browser
+from tests.browser import front_end, needs_browser
 from tests.support import PASSWORD, csrf_token, make_user
 
 LOOK_ALIKES = set("0Oo1lI-_")
@@ -48,6 +48,7 @@ def test_the_account_notice_carries_what_the_institution_needs(client, as_role, 
 
 
 @needs_browser
+@front_end
 def test_the_notice_prints_alone_and_details_print_without_the_screen(page):
     ri = factories.recommending_institution(status="approved", name="北京打印测试推荐中心")
     make_user("clerk_print", "clerk")

@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 
 from tests import factories
-from tests.browser import needs_browser
+from tests.browser import front_end, needs_browser
 from tests.support import PASSWORD, make_user
 
 
@@ -85,6 +85,7 @@ LISTS = ("/admin/recommending_institution/", "/admin/promotion_event/", "/admin/
 
 
 @needs_browser
+@front_end
 def test_every_list_fits_a_laptop_screen(app, page):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0

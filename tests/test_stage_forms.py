@@ -7,7 +7,7 @@ import re
 import models
 from program import parameters
 from tests import factories
-from tests.browser import needs_browser
+from tests.browser import front_end, needs_browser
 from tests.formtools import field_errors
 from tests.support import PASSWORD, csrf_token, make_user
 
@@ -138,6 +138,7 @@ def test_hints_show_the_room_left_under_each_cap(client, as_role):
 
 
 @needs_browser
+@front_end
 def test_domain_shows_with_its_box_and_hints_follow_in_the_browser(page):
     w = factories.world()
     make_user("clerk_forms", "clerk")
@@ -164,6 +165,7 @@ def test_domain_shows_with_its_box_and_hints_follow_in_the_browser(page):
 
 
 @needs_browser
+@front_end
 def test_a_locked_record_reads_as_text(page):
     w = factories.world()
     make_user("clerk_locked", "clerk")

@@ -8,7 +8,7 @@ import re
 import models
 from program import tallies
 from tests import factories
-from tests.browser import needs_browser
+from tests.browser import front_end, needs_browser
 from tests.support import PASSWORD, csrf_token, make_user, version_of
 
 
@@ -145,6 +145,7 @@ def test_the_dashboard_reads_the_same_few_rows_at_any_size(client, as_role, coun
 
 
 @needs_browser
+@front_end
 def test_the_charts_are_drawn_offline(app, page):
     assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
     make_user("clerk_charts", "clerk")

@@ -97,7 +97,7 @@ def test_a_bulk_action_reports_each_record_and_goes_on_past_a_failure(client, as
 
 # --- a busy morning: two gunicorn workers on one SQLite file ---------------------------------
 
-STRESS_SECONDS = float(os.environ.get("VOUCHER_STRESS_SECONDS", "15"))  # longer soaks: set it
+STRESS_SECONDS = float(os.environ.get("VOUCHER_STRESS_SECONDS", "10"))  # longer soaks: set it
 
 
 def _free_port():

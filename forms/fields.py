@@ -96,8 +96,9 @@ class MaterialUploadField(FileField):
         super().process(formdata, data=data, **kwargs)
         self.current = data if hasattr(data, "original_name") else None
         self._checked = None
-        limit = current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
-        rule = f"可上传 {materials.ALLOWED_LABEL}，不超过 {limit} MB。"
+        limit = current_app.config["MAX_UPLOAD_BYTES"]
+        size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
+        rule = f"可上传 {materials.ALLOWED_LABEL}，不超过 {size}。"
         if self.current is not None:
             kb = max(1, self.current.size // 1024)
             rule = f"当前文件：{self.current.original_name}（{kb} KB）。选择新文件将替换它；{rule}"

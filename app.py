@@ -65,6 +65,13 @@ def create_app(settings=None):
     _require_current_schema(app, database)
     security.init_app(app, None if models.is_postgres(database) else database.database)
 
+    @app.before_request
+    def _import_size():
+        # An import's spreadsheet may be larger than any other upload; the
+        # cap is raised for its form alone, before anything reads the body.
+        if request.method == "POST" and request.path.endswith("/import/"):
+            request.max_content_length = int(app.config["IMPORT_MAX_BYTES"]) + 1024 * 1024
+
     csrf.init_app(app)
     # flask-admin's screens and WTForms' messages in Simplified Chinese.
     Babel(app, locale_selector=lambda: "zh_CN")

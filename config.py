@@ -35,6 +35,13 @@ class Config:
     # Werkzeug caps the whole request a little above one upload.
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     PAGE_SIZE = 20
+    # Spreadsheet imports (program/importing): the largest file taken, the
+    # size above which the test run and the commit go on in the background
+    # (the page shows their progress), and where uploaded files wait for
+    # their confirmation (default: instance/imports).
+    IMPORT_MAX_BYTES = 50 * 1024 * 1024
+    IMPORT_BACKGROUND_BYTES = 1024 * 1024
+    IMPORT_DIR = None
     # Failed logins (throttle.py; `limits` syntax). Only failures count.
     LOGIN_ACCOUNT_FAILURES = "5 per 15 minutes"
     LOGIN_LOCK_MINUTES = 15
@@ -73,7 +80,9 @@ class Config:
         for name in ("RATELIMIT_STORAGE_URI", "LOGIN_ADDRESS_FAILURES", "LOGIN_ACCOUNT_FAILURES", "PUBLIC_URL"):
             if env.get(name):
                 app.config[name] = env[name]
-        for name in ("TRUSTED_PROXIES", "SESSION_IDLE_MINUTES", "LOGIN_LOCK_MINUTES"):
+        app.config["IMPORT_DIR"] = (env.get("IMPORT_DIR") or app.config.get("IMPORT_DIR")
+                                    or os.path.join(app.instance_path, "imports"))
+        for name in ("TRUSTED_PROXIES", "SESSION_IDLE_MINUTES", "LOGIN_LOCK_MINUTES", "IMPORT_MAX_BYTES"):
             if env.get(name):
                 app.config[name] = _whole_number(name, env[name])
         if env.get("SESSION_COOKIE_SECURE") == "1":

@@ -905,6 +905,65 @@ class SavedFilter(BaseModel):
         return cls.select().where(cls.user == user.id, cls.table_name == table).order_by(cls.name)
 
 
+IMPORT_STATUSES = Choices(
+    ("committed", "已导入"),
+    ("undone", "已撤销"),
+)
+
+
+class ImportBatch(BaseModel):
+    """One imported file (program/importing): who, when, which file, how
+    many rows; every record it wrote is an ImportBatchItem."""
+
+    table_name = CharField(max_length=60, index=True, verbose_name="数据表")
+    user = ForeignKeyField(User, null=True, backref="+", on_delete="RESTRICT", verbose_name="导入人")
+    username = CharField(max_length=60, null=True, verbose_name="用户名")
+    # A scoped account's institution: its batches are its own (policy.SCOPE).
+    institution = ForeignKeyField(RecommendingInstitution, null=True, backref="+", on_delete="RESTRICT",
+                                  verbose_name="所属推荐机构")
+    file_name = CharField(max_length=255, verbose_name="文件名")
+    sha256 = CharField(max_length=64, verbose_name="文件 SHA-256")
+    row_count = IntegerField(default=0, verbose_name="数据行数")
+    created_count = IntegerField(default=0, verbose_name="新建")
+    updated_count = IntegerField(default=0, verbose_name="更新")
+    unchanged_count = IntegerField(default=0, verbose_name="无变化")
+    status = CharField(max_length=20, choices=IMPORT_STATUSES, default="committed", index=True,
+                       verbose_name="状态")
+    undone_at = DateTimeField(null=True, verbose_name="撤销时间")
+    undone_by = ForeignKeyField(User, null=True, backref="+", on_delete="RESTRICT", verbose_name="撤销人")
+
+    display_fields = ("file_name",)
+
+    class Meta:
+        verbose_name = "导入批次"
+        table_name = "import_batch"
+
+    def __str__(self):
+        return f"第 {self.id} 批：{self.file_name}"
+
+    @property
+    def model(self):
+        return TABLES.get(self.table_name)
+
+
+class ImportBatchItem(Model):
+    """A record an import created or changed: its version right after the
+    import (an undo refuses once it moved on) and, for a change, the values
+    before it (JSON)."""
+
+    batch = ForeignKeyField(ImportBatch, backref="items", on_delete="CASCADE")
+    table_name = CharField(max_length=60)
+    record_id = IntegerField()
+    created = BooleanField(default=False)
+    version = IntegerField()
+    before = TextField(null=True)
+
+    class Meta:
+        database = db
+        table_name = "import_batch_item"
+        indexes = ((("table_name", "record_id"), False),)
+
+
 class Tally(Model):
     """Counts kept in step by triggers (program/tallies.py); never written
     by the application itself."""
@@ -937,9 +996,13 @@ ALL_MODELS = (
     PolicySetting,
     AuditLog,
     SavedFilter,
+    ImportBatch,
+    ImportBatchItem,
     # Last: emptied after the tables its triggers count (tests/support.wipe).
     Tally,
 )
+
+TABLES = {model._meta.table_name: model for model in ALL_MODELS}
 
 # The key that closes a circle of references; its constraint is added
 # after the tables exist (see init_db.create_schema).

@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from admin.accounts import AuditLogView, PolicySettingView, UserView
+from admin.batches import ImportBatchView
 from admin.dashboard import DashboardView
 from admin.institutions import (
     DomainCenterMemberView,
@@ -28,6 +29,7 @@ from models import (
     AuditLog,
     DomainCenterMember,
     Enterprise,
+    ImportBatch,
     Lab,
     NewTechProduct,
     PerformanceEvaluation,
@@ -62,6 +64,7 @@ AREAS = (
         (UserView, User),
         (PolicySettingView, PolicySetting),
         (AuditLogView, AuditLog),
+        (ImportBatchView, ImportBatch),
     )),
 )
 

@@ -22,6 +22,12 @@ OPERATIONS = {
     # A user's own saved filters of a list they may read.
     "save_filter_view": "list",
     "delete_filter_view": "list",
+    # Spreadsheet import (admin/imports.py).
+    "import_view": "import",
+    "import_template_view": "import",
+    "import_report_view": "import",
+    "import_commit_view": "import",
+    "undo_view": "undo",
 }
 
 

@@ -5,7 +5,8 @@ concern, each in its own file:
   one way a row is fetched);
 - reading.py, filters.py, listing.py — the list: query, bounded count,
   search, filters, table and pager;
-- exports.py — streamed CSV and XLSX; lookups.py — ajax lookups;
+- exports.py — streamed CSV and XLSX; imports.py — spreadsheet import;
+  lookups.py — ajax lookups;
 - editing.py, converter.py — forms, optimistic locking, the save as one
   transaction; removal.py — deletes; downloads.py — materials;
 - details.py — related records and history; transitions.py — the workflow.
@@ -35,6 +36,7 @@ from admin.filters import (
     filter_for,
     guard_filter,
 )
+from admin.imports import ImportMixin
 from admin.layout import LayoutMixin
 from admin.listing import ListingMixin
 from admin.lookups import LookupsMixin
@@ -47,7 +49,7 @@ from program import workflow
 
 
 class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersMixin, SavedFiltersMixin,
-                      ListingMixin, ExportMixin, LookupsMixin, LayoutMixin, EditingMixin, RemovalMixin,
+                      ListingMixin, ExportMixin, ImportMixin, LookupsMixin, LayoutMixin, EditingMixin, RemovalMixin,
                       DownloadsMixin, DetailsMixin, TransitionsMixin, ModelView):
     # --- defaults every screen shares -------------------------------------
     page_size = 20

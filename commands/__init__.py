@@ -2,12 +2,13 @@
 
 - setup.py — init-db, migrate, create-user (and the six domain centers);
 - data.py — seed-demo, seed-scale, reindex (generators in demo.py, scale.py);
-- operations.py — backup, restore, check-deploy (backup.py, deploy_check.py).
+- operations.py — backup, restore, check-deploy (backup.py, deploy_check.py);
+- importing.py — import (program/importing).
 """
-from commands import data, operations, setup
+from commands import data, importing, operations, setup
 
 
 def register(app):
-    for module in (setup, data, operations):
+    for module in (setup, data, operations, importing):
         for command in module.COMMANDS:
             app.cli.add_command(command)

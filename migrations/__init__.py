@@ -18,10 +18,15 @@ from peewee import CharField, DateTimeField, IntegerField, Model
 from playhouse.migrate import SchemaMigrator
 
 import models
-from migrations import m0001_submitted_by_and_sessions, m0002_work_queue, m0003_versioned_waits
+from migrations import (
+    m0001_submitted_by_and_sessions,
+    m0002_work_queue,
+    m0003_versioned_waits,
+    m0004_import_batches,
+)
 from program import search, tallies
 
-STEPS = (m0001_submitted_by_and_sessions, m0002_work_queue, m0003_versioned_waits)
+STEPS = (m0001_submitted_by_and_sessions, m0002_work_queue, m0003_versioned_waits, m0004_import_batches)
 LATEST = len(STEPS)
 
 

@@ -50,9 +50,17 @@ PROGRAM_TABLES = (
     "project_purchase",
 )
 
+# The lists a spreadsheet can be imported into (program/importing/specs.py).
+IMPORTABLE = ("enterprise", "lab", "domain_center_member", "new_tech_product",
+              "recommending_institution", "service_institution", "project", "promotion_event")
+IMPORT = frozenset({"import"})
+# An import batch is read, and undone while its records are as it left them.
+BATCHES = READ | {"undo"}
+
 ACCESS = {
     ADMIN: {
-        **{t: FULL for t in PROGRAM_TABLES},
+        **{t: FULL | (IMPORT if t in IMPORTABLE else frozenset()) for t in PROGRAM_TABLES},
+        "import_batch": BATCHES,
         "user": FULL,
         # The keys are the program's, written by init-db: edited, never added or removed.
         "policy_setting": READ | {"edit"},
@@ -61,7 +69,8 @@ ACCESS = {
         "report": frozenset({"list"}),
     },
     CLERK: {
-        **{t: FULL for t in PROGRAM_TABLES},
+        **{t: FULL | (IMPORT if t in IMPORTABLE else frozenset()) for t in PROGRAM_TABLES},
+        "import_batch": BATCHES,
         "policy_setting": READ,
         "audit_log": READ,
         "report": frozenset({"list"}),
@@ -75,7 +84,8 @@ ACCESS = {
     # An opened institution account: its own profile and its own events only.
     INSTITUTION: {
         "recommending_institution": frozenset({"list", "details", "edit"}),
-        "promotion_event": frozenset({"list", "details", "create", "edit", "delete"}),
+        "promotion_event": frozenset({"list", "details", "create", "edit", "delete", "import"}),
+        "import_batch": BATCHES - {"export"},
     },
 }
 
@@ -85,6 +95,7 @@ SCOPE = {
     INSTITUTION: {
         "recommending_institution": "id",
         "promotion_event": "institution",
+        "import_batch": "institution",
     },
 }
 

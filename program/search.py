@@ -113,6 +113,21 @@ def index_record(record: Any) -> None:
     _write(spec, [(record.id, document(spec, record))])
 
 
+def index_many(model: Any, records: list) -> None:
+    """Index records written in bulk (an import), a few hundred at a time."""
+    spec = SPECS[model]
+    for start in range(0, len(records), 500):
+        _write(spec, [(r.id, document(spec, r)) for r in records[start:start + 500]])
+
+
+def unindex_many(model: Any, ids: list) -> None:
+    spec = SPECS[model]
+    key, mark = ("id", "%s") if _postgres() else ("rowid", "?")
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        db.obj.execute_sql(f'DELETE FROM "{spec.table}" WHERE {key} IN ({", ".join([mark] * len(chunk))})', chunk)
+
+
 def unindex_record(record: Any) -> None:
     spec = SPECS[type(record)]
     placeholder = "%s" if _postgres() else "?"

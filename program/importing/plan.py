@@ -1,0 +1,338 @@
+"""The test run (试导入): every row of a file read, matched with the record
+it updates (by credit code or code), checked by the same rules a form
+applies (invariants.violations, the locks, uniqueness in the table and
+within the file) and reported: what would be created, what would change
+from what to what, and every refusal by row and column. Nothing is
+written; apply.py runs the same plan again inside its transaction, and a
+digest of the plan tells it whether anything changed in between."""
+import dataclasses
+import hashlib
+import re
+from decimal import Decimal
+from typing import Any, Callable, Optional
+
+import compat
+import models
+from models import MultiChoiceField, Project
+from program import invariants, locks, parameters, policy
+from program.checks import RuleViolation, yuan
+from program.importing import values
+from program.importing.specs import GENERATED, ImportSpec, natural_key
+from program.sheets import SheetError, normalize, read
+
+CHUNK = 1000
+# Rows of each kind kept for the screen (the counts and every error are kept whole).
+SHOWN = 500
+REQUIRED = "此项为必填项"
+
+
+@dataclasses.dataclass
+class Report:
+    table: str
+    filename: str
+    sha256: str = ""
+    columns: list = dataclasses.field(default_factory=list)   # the file's headers that are imported
+    ignored: list = dataclasses.field(default_factory=list)   # headers that are not
+    counts: dict = dataclasses.field(default_factory=lambda: {"create": 0, "update": 0, "unchanged": 0, "error": 0})
+    errors: list = dataclasses.field(default_factory=list)    # [row, column, message]
+    creates: list = dataclasses.field(default_factory=list)   # [row, key, [[label, new]]]
+    updates: list = dataclasses.field(default_factory=list)   # [row, key, [[label, old, new]]]
+    versions: dict = dataclasses.field(default_factory=dict)  # row -> [record id, version]
+    file_error: Optional[str] = None
+    digest: str = ""
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def clean(self) -> bool:
+        return not self.file_error and not self.errors and self.rows > 0
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Report":
+        data = dict(data)
+        data["versions"] = {int(k): v for k, v in data.get("versions", {}).items()}
+        return cls(**data)
+
+
+def _aliases(spec: ImportSpec) -> dict:
+    """Each header a column may carry -> its field: the field's label, the
+    label without its unit ("年营业收入"), and for a related record its
+    name ("企业名称", "实验室名称")."""
+    names = {}
+    for name in spec.fields:
+        field = spec.model._meta.fields[name]
+        label = normalize(field.verbose_name)
+        names[label] = name
+        names[re.sub(r"\(.*?\)", "", label)] = name
+        names[normalize(name)] = name
+        if hasattr(field, "rel_model"):
+            names[label + "名称"] = name
+            names[normalize(field.rel_model._meta.verbose_name) + "名称"] = name
+    return names
+
+
+def _equal(field, old, new):
+    if isinstance(field, MultiChoiceField):
+        return sorted(old or []) == sorted(new or [])
+    if old in (None, "") and new in (None, ""):
+        return True
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        return old is not None and new is not None and Decimal(old) == Decimal(new)
+    return old == new
+
+
+def _shown(field, value, raw=None):
+    if value in (None, "", []):
+        return ""
+    if hasattr(field, "rel_model"):
+        return raw if raw is not None else str(field.rel_model.get_or_none(field.rel_model.id == value) or value)
+    return str(models.shown(field, value))
+
+
+class Planner:
+    """One pass over a file: plan() for the test run; apply.py passes
+    `write` to have each clean row written as it is planned."""
+
+    def __init__(self, spec: ImportSpec, user: Any, write: Optional[Callable] = None,
+                 progress: Optional[Callable] = None):
+        self.spec, self.user, self.write, self.progress = spec, user, write, progress
+        self.model = spec.model
+        self.related = values.Related(user)
+        self.seen: dict = {}          # (field, value) -> first row that holds it
+        self.running: dict = {}       # (enterprise, year) -> the file's vouchers (annual cap)
+        self.hash = hashlib.sha256()
+        owner = policy.owner_field(user, spec.table) if user is not None and policy.is_scoped(user) else None
+        self.forced = {owner: user.institution_id} if owner else {}
+        self.unique = [n for n in spec.fields if self.model._meta.fields[n].unique]
+
+    # --- the file -------------------------------------------------------------------
+    def run(self, path: str, filename: str, sha256: str = "") -> Report:
+        report = Report(self.spec.table, filename, sha256)
+        try:
+            rows = read(path, filename)
+            header_number, columns = self._header(rows, report)
+            if columns is None:
+                return report
+            chunk: list = []
+            for number, row in enumerate(rows, header_number + 1):
+                if not any(cell not in (None, "") and str(cell).strip() for cell in row):
+                    continue
+                chunk.append((number, row))
+                if len(chunk) == CHUNK:
+                    self._chunk(chunk, columns, report)
+                    chunk = []
+            if chunk:
+                self._chunk(chunk, columns, report)
+        except SheetError as exc:
+            report.file_error = str(exc)
+        if not report.file_error and report.rows == 0:
+            report.file_error = "文件中没有数据行（第一行为表头，数据从第二行起）"
+        report.digest = self.hash.hexdigest()
+        return report
+
+    def _header(self, rows, report):
+        aliases = _aliases(self.spec)
+        for number, row in enumerate(rows, 1):
+            if not any(cell not in (None, "") for cell in row):
+                continue
+            columns = []
+            for index, cell in enumerate(row):
+                label = values.cell_text(cell)
+                name = aliases.get(normalize(label)) if label else None
+                if name is not None and any(name == n for _, n, _ in columns):
+                    report.file_error = f"表头“{label}”与另一列对应同一字段（{self.spec.label(name)}），请只保留一列"
+                    return number, None
+                if name is None:
+                    if label:
+                        report.ignored.append(label)
+                    continue
+                columns.append((index, name, label))
+            if not columns:
+                report.file_error = (f"第 {number} 行不是{self.spec.name}的表头：没有一列能对应到字段；"
+                                     "请使用导入模板的表头")
+                return number, None
+            report.columns = [label for _, _, label in columns]
+            return number, columns
+        report.file_error = "文件是空的"
+        return 0, None
+
+    # --- rows -----------------------------------------------------------------------
+    def _chunk(self, chunk, columns, report):
+        parsed = [self._parse(number, row, columns) for number, row in chunk]
+        existing = self._existing([v for _, v, _ in parsed])
+        taken = self._taken([v for _, v, _ in parsed])
+        for number, vals, problems in parsed:
+            self._row(number, vals, problems, existing, taken, columns, report)
+        if self.progress:
+            self.progress(report.rows)
+
+    def _parse(self, number, row, columns):
+        vals, problems = {}, []
+        for index, name, label in columns:
+            cell = row[index] if index < len(row) else None
+            try:
+                vals[name] = values.read(self.model._meta.fields[name], cell, self.related)
+            except values.CellError as exc:
+                problems.append((name, label, str(exc)))
+        for name, value in self.forced.items():
+            if vals.get(name) not in (None, value):
+                problems.append((name, self.spec.label(name), "只能导入本机构的记录"))
+            vals[name] = value
+        return number, vals, problems
+
+    def _existing(self, rows):
+        """The records these rows update, by their natural key (scoped)."""
+        found: dict = {}
+        by_field: dict = {}
+        for vals in rows:
+            key = natural_key(self.spec, vals)
+            if key:
+                by_field.setdefault(key[0], set()).add(key[1])
+        for key, wanted in by_field.items():
+            fields = key if isinstance(key, tuple) else (key,)
+            first = getattr(self.model, fields[0])
+            firsts = {w[0] for w in wanted} if isinstance(key, tuple) else wanted
+            query = self.model.select().where(first.in_(list(firsts)))
+            if self.user is not None:
+                query = policy.owned(self.user, self.model, query)
+            for record in query:
+                value = tuple(compat.stored(record, f) for f in fields) if isinstance(key, tuple) \
+                    else getattr(record, key)
+                if value in wanted:
+                    found[(key, value)] = record
+        return found
+
+    def _taken(self, rows):
+        """Unique values of these rows already held in the table: (field, value) -> id."""
+        taken = {}
+        for name in self.unique:
+            wanted = {vals[name] for vals in rows if vals.get(name) not in (None, "")}
+            if wanted:
+                column = getattr(self.model, name)
+                for pk, value in self.model.select(self.model.id, column).where(column.in_(list(wanted))).tuples():
+                    taken[(name, value)] = pk
+        return taken
+
+    def _row(self, number, vals, problems, existing, taken, columns, report):
+        key = natural_key(self.spec, vals)
+        stored = existing.get(key) if key else None
+        record = type(stored)(**stored.__data__) if stored else self.model()
+        failed = {name for name, _, _ in problems}
+        labels = {name: label for _, name, label in columns}
+        labels.update({name: self.spec.label(name) for name in self.forced})
+        for name, value in vals.items():
+            if name in failed:
+                continue
+            field = self.model._meta.fields[name]
+            if value in (None, []) and field.default is not None and not field.null:
+                value = field.default() if callable(field.default) else field.default
+            setattr(record, name, value)
+        problems = [(label, message) for _, label, message in problems]
+        problems += self._required(record, failed, labels)
+        problems += self._rules(record, stored, failed, labels)
+        problems += self._unique(number, record, stored, taken, labels)
+        if not problems and isinstance(record, Project):
+            problems += self._annual_cap(record, stored, labels)
+        problems = list(dict.fromkeys(problems))
+        if problems:
+            report.counts["error"] += 1
+            report.errors.extend([number, label, message] for label, message in problems)
+            self.hash.update(f"{number}|error|{problems}".encode())
+            return
+        self._clean(number, record, stored, vals, labels, report)
+
+    def _clean(self, number, record, stored, vals, labels, report):
+        fields = self.model._meta.fields
+        shown_key = " ".join(str(v) for v in (natural_key(self.spec, vals) or (None, "（新记录）"))[1:])
+        if stored is None:
+            report.counts["create"] += 1
+            new = [[labels[n], _shown(fields[n], compat.stored(record, n), self.related.name_of(fields[n], vals[n])
+                                      if hasattr(fields[n], "rel_model") else None)] for n in labels if n in vals]
+            if len(report.creates) < SHOWN:
+                report.creates.append([number, shown_key, new])
+            self.hash.update(f"{number}|create|{new}".encode())
+            action, before = "create", None
+        else:
+            changed = [[labels[n], _shown(fields[n], compat.stored(stored, n)),
+                        _shown(fields[n], compat.stored(record, n))]
+                       for n in labels if n in vals and not _equal(fields[n], compat.stored(stored, n),
+                                                                    compat.stored(record, n))]
+            action = "update" if changed else "unchanged"
+            report.counts[action] += 1
+            report.versions[number] = [stored.id, stored.version]
+            if changed and len(report.updates) < SHOWN:
+                report.updates.append([number, shown_key, changed])
+            self.hash.update(f"{number}|{action}|{stored.id}|{stored.version}|{changed}".encode())
+            before = stored
+        if self.write and action != "unchanged":
+            self.write(number, action, record, before)
+
+    def _required(self, record, failed, labels):
+        found = []
+        for name in self.spec.fields:
+            field = self.model._meta.fields[name]
+            if name in failed or field.null or name in GENERATED.get(self.model, ()):
+                continue
+            if compat.stored(record, name) in (None, "") and field.default is None:
+                found.append((labels.get(name, field.verbose_name), REQUIRED))
+        return found
+
+    def _rules(self, record, stored, failed, labels):
+        found = []
+        try:
+            if stored is not None:
+                locks.enforce(record)
+        except RuleViolation as exc:
+            found.extend(exc.every)
+        try:
+            found.extend(invariants.violations(record))
+        except (TypeError, AttributeError, ValueError):
+            # A rule comparing a value this row failed to give: the cell's own
+            # message already says what is wrong.
+            if not failed:
+                raise
+        return [(labels.get(v.field, self.spec.label(v.field) if v.field in self.model._meta.fields else "整行"),
+                 v.message) for v in found if v.field not in failed]
+
+    def _unique(self, number, record, stored, taken, labels):
+        found = []
+        for name in self.unique:
+            value = compat.stored(record, name)
+            if value in (None, ""):
+                continue
+            label = labels.get(name, self.spec.label(name))
+            holder = taken.get((name, value))
+            if holder is not None and (stored is None or holder != stored.id):
+                found.append((label, f"{label}“{value}”已存在，不能重复"))
+            first = self.seen.setdefault((name, value), number)
+            if first != number:
+                found.append((label, f"{label}“{value}”与第 {first} 行重复"))
+        return found
+
+    def _annual_cap(self, record, stored, labels):
+        """The annual cap (rules.annual_voucher_cap) with the file's own
+        earlier rows counted, as they will be once written."""
+        cap = parameters.number("annual_voucher_cap_per_enterprise")
+        if cap is None or record.voucher_amount is None:
+            return []
+        year = (record.created_at or models.now()).year
+        key = (record.enterprise_id, year)
+        earlier = self.running.get(key, Decimal("0.00"))
+        total = Project.vouchers_in_year(record.enterprise_id, year, excluding=record.id) + earlier \
+            + record.voucher_amount
+        if total > cap:
+            label = labels.get("voucher_amount", self.spec.label("voucher_amount"))
+            return [(label, f"该企业 {year} 年度创新券金额合计将为 {yuan(total)}，超过年度上限 {yuan(cap)}")]
+        self.running[key] = earlier + record.voucher_amount
+        return []
+
+
+def plan(spec: ImportSpec, user: Any, path: str, filename: str, sha256: str = "",
+         progress: Optional[Callable] = None) -> Report:
+    """The test run: the report, nothing written."""
+    return Planner(spec, user, progress=progress).run(path, filename, sha256)

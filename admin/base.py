@@ -71,6 +71,10 @@ class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersM
             self.column_filters.append(SubmitterFilter(model.submitted_by))
         if self.column_details_list is None:
             self.column_details_list = self._details_order(model)
+        if self.column_export_list is None:
+            # An export is the record in full, as its details page reads.
+            hidden = set(self.column_export_exclude_list or ())
+            self.column_export_list = tuple(c for c in self.column_details_list if c not in hidden)
         if self.form_columns:
             # A field belongs to the step that fills it: what a transition
             # asks for (a grant's date, a contract) is never on the edit form.
@@ -106,6 +110,7 @@ class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersM
         self.column_formatters = {**present.formatters(model, brief=True), **materials, **own}
         self.column_formatters_detail = {**present.formatters(model), **materials, **own,
                                          **(self.column_formatters_detail or {})}
+        self.own_export_formatters = tuple(self.column_formatters_export or ())
         self.column_formatters_export = {**_export_formatters(model), **(self.column_formatters_export or {})}
 
     def _transitions_column(self):

@@ -1,149 +1,86 @@
-"""Exports streamed to the browser: rows are read in batches and written out
-as they come, so a million rows start arriving at once and the server's
-memory stays flat. CSV (UTF-8 with BOM, for Excel) and XLSX (a minimal
-workbook written through a streaming zip). ExportMixin is the screens' side:
-the list's own rows, in the list's order."""
-import csv
-import io
+"""Exports: the list's own rows (search, filters, sort) streamed as CSV or
+XLSX (admin/writers.py), with the record's full field set, every field a
+details page shows, related records by name and values typed (amounts,
+dates, counts stay numbers and dates; enumerations read as their Chinese
+names). ExportMixin is the screens' side."""
 import urllib.parse
-import zipfile
-from xml.sax.saxutils import escape
 
 from flask import Response, abort, request, stream_with_context
 from flask_admin import expose
 from flask_login import current_user
+from peewee import BooleanField, ForeignKeyField
 
 import compat
 import models
+from admin.writers import BATCH, MIMETYPES, csv_stream, safe, xlsx_stream
+from models import MaterialField, MultiChoiceField
 from program import audit
 
-BATCH = 2000
-
-# A cell that starts with one of these is a formula to Excel (and to LibreOffice
-# and WPS): "=cmd|' /C calc'!A0" typed as a login name would run when the
-# audit log is opened. Such text is written with a leading apostrophe, which
-# the spreadsheet shows as plain text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["ExportMixin", "csv_stream", "xlsx_stream", "safe", "typed_reader"]
 
 
-def safe(value):
-    """A cell's text as it may be written to a spreadsheet: never a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def _converter(field):
+    """How a column's value (already the field's Python value: peewee
+    converts tuples too) becomes the cell a clerk reads."""
+    if isinstance(field, MaterialField):
+        return lambda v: "已上传" if v else ""
+    if isinstance(field, MultiChoiceField):
+        return lambda v: models.shown(field, v)
+    if field.choices:
+        names = dict(field.choices)
+        return lambda v: names.get(v, v)
+    if isinstance(field, BooleanField):
+        return lambda v: models.YES_NO.get(v, "")
+    return None
 
 
-def csv_stream(headers, rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(headers)
-    for n, row in enumerate(rows, 1):
-        writer.writerow([safe(v) for v in row])
-        if n % BATCH == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+def typed_reader(model, names):
+    """A function from a batch of ids to their rows of typed values, in
+    the order of the ids: one query for the rows, one per related table for
+    the names of the records they refer to."""
+    fields = [model._meta.fields[name] for name in names]
+    columns = [model.id] + fields
+    converters = [_converter(f) for f in fields]
+    related = [(i, f) for i, f in enumerate(fields) if isinstance(f, ForeignKeyField)
+               and not isinstance(f, MaterialField)]
+    plain = [(i, convert) for i, convert in enumerate(converters)
+             if convert is not None and i not in {j for j, _ in related}]
+
+    def read(ids):
+        rows = {row[0]: list(row[1:]) for row in model.select(*columns).where(model.id.in_(ids)).tuples()}
+        for index, field in related:
+            wanted = {row[index] for row in rows.values() if row[index] is not None}
+            names = _names(field.rel_model, wanted)
+            for row in rows.values():
+                if row[index] is not None:
+                    row[index] = names.get(row[index], row[index])
+        out = []
+        for pk in ids:
+            row = rows.get(pk)
+            if row is None:
+                continue
+            for i, convert in plain:
+                row[i] = convert(row[i])
+            out.append(row)
+        return out
+
+    return read
 
 
-class _Sink:
-    """A write-only file for zipfile whose bytes the generator hands on."""
-
-    def __init__(self):
-        self.parts = []
-
-    def write(self, data):
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self):
-        pass
-
-    def take(self):
-        data, self.parts = b"".join(self.parts), []
-        return data
-
-
-_STATIC_PARTS = {
-    "[Content_Types].xml": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/xl/worksheets/sheet1.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        "</Types>"
-    ),
-    "_rels/.rels": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        'officeDocument" Target="xl/workbook.xml"/></Relationships>'
-    ),
-    "xl/workbook.xml": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        '<sheets><sheet name="数据" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    ),
-    "xl/_rels/workbook.xml.rels": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        'worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
-    ),
-}
-
-
-# Excel holds at most this many characters in a cell.
-CELL_LIMIT = 32_767
-
-
-def _xml_char(ch):
-    """A character XML 1.0 can carry (the rest would make the file unreadable)."""
-    code = ord(ch)
-    return ch in "\t\n\r" or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or code >= 0x10000
-
-
-def _cell(value):
-    text = "".join(ch for ch in safe(value) if _xml_char(ch))
-    if len(text) > CELL_LIMIT:
-        text = text[:CELL_LIMIT - 7] + "…（已截断）"
-    return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
-
-
-def xlsx_stream(headers, rows):
-    sink = _Sink()
-    archive = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED)
-    for name, content in _STATIC_PARTS.items():
-        archive.writestr(name, content)
-    yield sink.take()
-    with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-        sheet.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
-        sheet.write(("<row>" + "".join(_cell(h) for h in headers) + "</row>").encode("utf-8"))
-        batch = []
-        for n, row in enumerate(rows, 1):
-            batch.append("<row>" + "".join(_cell(v) for v in row) + "</row>")
-            if n % BATCH == 0:
-                sheet.write("".join(batch).encode("utf-8"))
-                batch = []
-                yield sink.take()
-        sheet.write(("".join(batch) + "</sheetData></worksheet>").encode("utf-8"))
-    archive.close()
-    yield sink.take()
-
-
-MIMETYPES = {"csv": "text/csv",  # Flask adds "; charset=utf-8" to a text type
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+def _names(model, ids):
+    if not ids:
+        return {}
+    shown = [getattr(model, name) for name in model.display_fields]
+    return {r.id: str(r) for r in model.select(model.id, *shown).where(model.id.in_(list(ids)))}
 
 
 class ExportMixin:
     export_types = ["csv", "xlsx"]
+
+    def export_names(self):
+        """The exported columns: those the view names, else every field of
+        its details page (the record as a clerk reads it, in that order)."""
+        return [c for c, _ in compat.export_columns(self)]
 
     def export_rows(self):
         """The list's rows as the list shows them (search, filters, sort), read
@@ -152,10 +89,21 @@ class ExportMixin:
         query, joins = self.filtered_ids(self.clean_search(view_args.search), view_args.filters)
         sort = compat.column_by_index(self, view_args.sort)
         order = self.list_order(sort[0] if sort else None, view_args.sort_desc)
-        columns = [c for c, _ in compat.export_columns(self)]
+        columns = self.export_names()
+        if self.export_typed_fast(columns):
+            read = typed_reader(self.model, columns)
+            for chunk in self._id_batches(query, joins, order):
+                yield from read(chunk)
+            return
         for chunk in self._id_batches(query, joins, order):
             for row in self.rows(chunk):
                 yield [self.get_export_value(row, c) for c in columns]
+
+    def export_typed_fast(self, columns):
+        """Every column a stored field with no formatter of the view's own:
+        read as tuples, without building a record per row."""
+        return (all(c in self.model._meta.fields for c in columns)
+                and not set(columns) & set(getattr(self, "own_export_formatters", ())))
 
     def _id_batches(self, query, joins, order):
         if not order or order == [("id", True)]:

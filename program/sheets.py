@@ -11,6 +11,7 @@ import zipfile
 from typing import Any, Iterator
 
 import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
 
 
 class SheetError(Exception):
@@ -70,18 +71,22 @@ def _csv_rows(path: str) -> Iterator[list]:
 
 
 def _xlsx_rows(path: str) -> Iterator[list]:
+    handle = open(path, "rb")
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise SheetError(f"无法读取 XLSX 文件：文件已损坏或不是 Excel 工作簿（{type(exc).__name__}）") from None
-    try:
-        sheet = book.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise SheetError(f"XLSX 文件内容有误，无法读完（{type(exc).__name__}）") from None
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, InvalidFileException) as exc:
+            raise SheetError(f"无法读取 XLSX 文件：文件已损坏或不是 Excel 工作簿（{type(exc).__name__}）") from None
+        try:
+            sheet = book.worksheets[0]
+            for row in sheet.iter_rows(values_only=True):
+                yield list(row)
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError) as exc:
+            raise SheetError(f"XLSX 文件内容有误，无法读完（{type(exc).__name__}）") from None
+        finally:
+            book.close()
     finally:
-        book.close()
+        handle.close()
 
 
 def kind_of(filename: str) -> str:

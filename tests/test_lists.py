@@ -172,9 +172,10 @@ def make_projects(n):
 
 
 def test_csv_export_streams_every_row_in_list_order(client, as_role, monkeypatch):
-    from admin import exports
+    from admin import exports, writers
 
     monkeypatch.setattr(exports, "BATCH", 7)
+    monkeypatch.setattr(writers, "BATCH", 7)
     projects = make_projects(30)
     as_role("clerk")
     response = client.get("/admin/project/export/csv/", buffered=False)
@@ -196,9 +197,10 @@ def test_export_follows_search_filter_and_sort(client, as_role):
 
 
 def test_xlsx_export_is_a_workbook_with_every_row(client, as_role, monkeypatch):
-    from admin import exports
+    from admin import exports, writers
 
     monkeypatch.setattr(exports, "BATCH", 5)
+    monkeypatch.setattr(writers, "BATCH", 5)
     projects = make_projects(23)
     as_role("clerk")
     response = client.get("/admin/project/export/xlsx/", buffered=False)
@@ -222,9 +224,10 @@ def test_export_needs_the_export_permission_and_is_audited(client, as_role):
 
 
 def test_first_export_bytes_leave_before_the_last_rows_are_read(client, as_role, count_queries, monkeypatch):
-    from admin import exports
+    from admin import exports, writers
 
     monkeypatch.setattr(exports, "BATCH", 5)
+    monkeypatch.setattr(writers, "BATCH", 5)
     make_projects(40)
     as_role("clerk")
     response = client.get("/admin/project/export/csv/", buffered=False)

@@ -233,8 +233,9 @@ class Planner:
                 value = field.default() if callable(field.default) else field.default
             setattr(record, name, value)
         problems = [(label, message) for _, label, message in problems]
-        problems += self._required(record, failed, labels)
-        problems += self._rules(record, stored, failed, labels)
+        missing = self._required(record, failed)
+        problems += [(labels.get(name, self.spec.label(name)), REQUIRED) for name in missing]
+        problems += self._rules(record, stored, failed | set(missing), labels)
         problems += self._unique(number, record, stored, taken, labels)
         if not problems and isinstance(record, Project):
             problems += self._annual_cap(record, stored, labels)
@@ -272,14 +273,15 @@ class Planner:
         if self.write and action != "unchanged":
             self.write(number, action, record, before)
 
-    def _required(self, record, failed, labels):
+    def _required(self, record, failed):
+        """The fields a record must have that this one lacks."""
         found = []
         for name in self.spec.fields:
             field = self.model._meta.fields[name]
             if name in failed or field.null or name in GENERATED.get(self.model, ()):
                 continue
             if compat.stored(record, name) in (None, "") and field.default is None:
-                found.append((labels.get(name, field.verbose_name), REQUIRED))
+                found.append(name)
         return found
 
     def _rules(self, record, stored, failed, labels):
@@ -301,6 +303,15 @@ class Planner:
 
     def _unique(self, number, record, stored, taken, labels):
         found = []
+        key = natural_key(self.spec, {n: compat.stored(record, n) for n in self.spec.fields})
+        if key and isinstance(key[0], tuple):
+            # A record named by several fields (an event: its institution,
+            # date and title) twice in one file.
+            first = self.seen.setdefault(key, number)
+            if first != number:
+                names = "、".join(self.spec.label(n) for n in key[0])
+                found.append((labels.get(key[0][-1], self.spec.label(key[0][-1])),
+                              f"与第 {first} 行是同一条记录（{names}均相同）"))
         for name in self.unique:
             value = compat.stored(record, name)
             if value in (None, ""):

@@ -165,6 +165,11 @@ def store(record: Any, name: str, value: Any) -> None:
     record.__data__[name] = value
 
 
+def stored_values(record: Any) -> dict:
+    """Every stored value of the record, by field name (`__data__`)."""
+    return dict(record.__data__)
+
+
 def copy_stored(source: Any, target: Any) -> None:
     """Every stored value of `source` onto `target` (a scratch copy)."""
     target.__data__ = dict(source.__data__)

@@ -69,12 +69,7 @@ class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersM
         self.column_filters = [filter_for(model, f) for f in (self.column_filters or ())]
         if "submitted_by" in model._meta.fields:
             self.column_filters.append(SubmitterFilter(model.submitted_by))
-        if self.column_details_list is None:
-            self.column_details_list = self._details_order(model)
-        if self.column_export_list is None:
-            # An export is the record in full, as its details page reads.
-            hidden = set(self.column_export_exclude_list or ())
-            self.column_export_list = tuple(c for c in self.column_details_list if c not in hidden)
+        self._details_and_export(model)
         if self.form_columns:
             # A field belongs to the step that fills it: what a transition
             # asks for (a grant's date, a contract) is never on the edit form.
@@ -88,6 +83,14 @@ class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersM
         if workflow.for_table(self.table) and self.column_list:
             self._transitions_column()
         super().__init__(model, **kwargs)
+
+    def _details_and_export(self, model):
+        if self.column_details_list is None:
+            self.column_details_list = self._details_order(model)
+        if self.column_export_list is None:
+            # An export is the record in full, as its details page reads.
+            hidden = set(self.column_export_exclude_list or ())
+            self.column_export_list = tuple(c for c in self.column_details_list if c not in hidden)
 
     def get_filters(self):
         """Every filter checks its value from the URL and speaks the office's

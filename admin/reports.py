@@ -1,12 +1,14 @@
 """统计报表: the office's reports (R3 events against promises; the annual
 evaluations of service institutions). One aggregated query each."""
 import datetime
+import urllib.parse
 
-from flask import abort, redirect, request, url_for
+from flask import Response, abort, redirect, request, stream_with_context, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from admin import listing
+from admin.writers import MIMETYPES, xlsx_stream
 from models import (
     GRADES,
     PerformanceEvaluation,
@@ -14,6 +16,7 @@ from models import (
     ServiceInstitution,
     parse_id,
 )
+from program import audit
 from program.policy import allows
 
 REPORT_PAGE_SIZE = 100
@@ -33,18 +36,23 @@ class ReportsView(BaseView):
         year = parse_id(request.args.get("year"))
         return year if year is not None and 2000 <= year <= 2100 else None
 
+    @staticmethod
+    def _events(year, behind_only):
+        """R3 rows, each with its state's name and how many events it lacks."""
+        RI = RecommendingInstitution
+        rows = list(RI.event_tally(year, behind_only).dicts())
+        for row in rows:
+            row["status_label"] = RI.status.choices.label(row["status"])
+            row["gap"] = max(0, row["promised_event_count"] - row["held"])
+        return rows
+
     @expose("/")
     def index(self):
         """R3 (Q4): per recommending institution, events held against
         promised, and which institutions are behind."""
         year = self._year_arg()
         behind_only = request.args.get("behind") == "1"
-        RI = RecommendingInstitution
-        query = RI.event_tally(year, behind_only)
-        rows = list(query.dicts())
-        for row in rows:
-            row["status_label"] = RI.status.choices.label(row["status"])
-            row["gap"] = max(0, row["promised_event_count"] - row["held"])
+        rows = self._events(year, behind_only)
         behind = sum(1 for row in rows if row["gap"])
         # The totals cover every institution; the table shows a page of them
         # (at national size some five hundred rows were most of the page's time).
@@ -56,15 +64,50 @@ class ReportsView(BaseView):
         return self.render("admin/report_events.html", rows=shown, total=len(rows), year=year,
                            behind_only=behind_only, behind=behind, pager=pager)
 
+    @expose("/export/")
+    def export_events(self):
+        """The events report as on the screen (same year, same filter), every
+        row, and its totals."""
+        year = self._year_arg()
+        behind_only = request.args.get("behind") == "1"
+        rows = self._events(year, behind_only)
+        headers = ["推荐机构", "状态", "承诺次数", "已举办", "其中宣传", "其中对接", "尚差", "最近一次"]
+        table = [[r["name"], r["status_label"], r["promised_event_count"], r["held"], r["promotions"] or 0,
+                  r["matchmakings"] or 0, r["gap"], r["last_held_on"]] for r in rows]
+        behind = sum(1 for row in rows if row["gap"])
+        total = [f"合计：{len(rows)} 家，{behind} 家未完成承诺", "",
+                 *(sum(r[i] for r in table) for i in range(2, 7)), ""]
+        title = f"推荐机构活动开展情况_{year or '全部年度'}{'_未完成' if behind_only else ''}"
+        return self._xlsx(title, headers, [*table, total])
+
+    @expose("/evaluations/export/")
+    def export_evaluations(self):
+        year, rows, counts, missing = self._evaluations(self._year_arg())
+        headers = ["专业服务机构", "领域中心", "得分", "等级"]
+        table = [[r["name"], "是" if r["is_domain_center"] else "", r["score"], r["grade_label"] or "未评价"]
+                 for r in rows]
+        totals = [[f"{label}：{n} 家", "", None, ""] for label, n in counts.items()]
+        totals.append([f"未评价：{missing} 家", "", None, ""])
+        return self._xlsx(f"专业服务机构年度绩效评价_{year}", headers, [*table, *totals])
+
+    def _xlsx(self, title, headers, rows):
+        audit.record(current_user._get_current_object(), "export", "report",
+                     extra={"format": "xlsx", "report": title})
+        quoted = urllib.parse.quote(f"{title}.xlsx")
+        return Response(stream_with_context(xlsx_stream(headers, iter(rows), sheet_name="报表")),
+                        mimetype=MIMETYPES["xlsx"],
+                        headers={"Content-Disposition": f"attachment; filename=report.xlsx; "
+                                                        f"filename*=UTF-8''{quoted}",
+                                 "Cache-Control": "no-store"})
+
     @staticmethod
     def _page_arg():
         page = parse_id(request.args.get("page"))
         return page if page is not None and page < 100_000 else 0
 
-    @expose("/evaluations/")
-    def evaluations(self):
-        """Q5: each approved service institution's evaluation for a year."""
-        year = self._year_arg() or PerformanceEvaluation.latest_year() or datetime.date.today().year - 1
+    @staticmethod
+    def _evaluations(year):
+        year = year or PerformanceEvaluation.latest_year() or datetime.date.today().year - 1
         rows = list(ServiceInstitution.evaluated_in(year).dicts())
         counts = {label: 0 for _, label in GRADES}
         for row in rows:
@@ -72,6 +115,12 @@ class ReportsView(BaseView):
             if row["grade"]:
                 counts[row["grade_label"]] += 1
         missing = sum(1 for row in rows if row["evaluation_id"] is None)
+        return year, rows, counts, missing
+
+    @expose("/evaluations/")
+    def evaluations(self):
+        """Q5: each approved service institution's evaluation for a year."""
+        year, rows, counts, missing = self._evaluations(self._year_arg())
         years = PerformanceEvaluation.years()
         return self.render("admin/report_evaluations.html", rows=rows, year=year, years=years,
                            counts=counts, missing=missing)

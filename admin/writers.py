@@ -159,7 +159,7 @@ def _cell(value):
         return f'<c s="{DATE}"><v>{(value - EXCEL_EPOCH.date()).days}</v></c>'
     if kind is datetime.datetime:
         delta = value - EXCEL_EPOCH
-        return f'<c s="{MOMENT}"><v>{delta.days + delta.seconds / 86400:.6f}</v></c>'
+        return f'<c s="{MOMENT}"><v>{delta.days + delta.seconds / 86400:.10f}</v></c>'
     if kind is float:
         return f"<c><v>{value!r}</v></c>"
     return _text_cell(value)

@@ -34,23 +34,22 @@ def _csv_encoding(path: str) -> str:
         if handle.read(3) == codecs.BOM_UTF8:
             return "utf-8-sig"
         handle.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-            return "utf-8"
-        except UnicodeDecodeError:
-            pass
-        handle.seek(0)
-        decoder = codecs.getincrementaldecoder("gb18030")()
-        try:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-            return "gb18030"
-        except UnicodeDecodeError:
-            raise SheetError("无法识别文件编码：CSV 文件请以 UTF-8 或 GB18030（Excel 的“CSV（逗号分隔）”）保存") from None
+        for encoding in ("utf-8", "gb18030"):
+            handle.seek(0)
+            if _decodes(handle, encoding):
+                return encoding
+    raise SheetError("无法识别文件编码：CSV 文件请以 UTF-8 或 GB18030（Excel 的“CSV（逗号分隔）”）保存")
+
+
+def _decodes(handle: Any, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _csv_rows(path: str) -> Iterator[list]:

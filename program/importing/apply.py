@@ -11,6 +11,7 @@ from typing import Any, Callable, Optional
 
 from peewee import IntegrityError
 
+import compat
 import models
 from models import ImportBatch, ImportBatchItem, db
 from program import audit, invariants, search
@@ -57,7 +58,7 @@ class _Writer:
         if not self.pending:
             return
         model = self.spec.model
-        rows = [record.__data__ for _, record in self.pending]
+        rows = [compat.stored_values(record) for _, record in self.pending]
         ids = [pk for (pk,) in model.insert_many(rows).returning(model.id).tuples().execute()]
         for (_, record), pk in zip(self.pending, ids):
             record.id = pk

@@ -94,6 +94,15 @@ def _shown(field, value, raw=None):
     return str(models.shown(field, value))
 
 
+def _key_text(key):
+    """How the report names the record a row matched: its code or name; an
+    event by its date and title (its institution is the clerk's own)."""
+    if not key:
+        return "（新记录）"
+    value = key[1]
+    return " ".join(str(part) for part in value[1:]) if isinstance(value, tuple) else str(value)
+
+
 class Planner:
     """One pass over a file: plan() for the test run; apply.py passes
     `write` to have each clean row written as it is planned."""
@@ -221,17 +230,10 @@ class Planner:
     def _row(self, number, vals, problems, existing, taken, columns, report):
         key = natural_key(self.spec, vals)
         stored = existing.get(key) if key else None
-        record = type(stored)(**stored.__data__) if stored else self.model()
         failed = {name for name, _, _ in problems}
+        record = self._record(stored, vals, failed)
         labels = {name: label for _, name, label in columns}
         labels.update({name: self.spec.label(name) for name in self.forced})
-        for name, value in vals.items():
-            if name in failed:
-                continue
-            field = self.model._meta.fields[name]
-            if value in (None, []) and field.default is not None and not field.null:
-                value = field.default() if callable(field.default) else field.default
-            setattr(record, name, value)
         problems = [(label, message) for _, label, message in problems]
         missing = self._required(record, failed)
         problems += [(labels.get(name, self.spec.label(name)), REQUIRED) for name in missing]
@@ -247,31 +249,53 @@ class Planner:
             return
         self._clean(number, record, stored, vals, labels, report)
 
+    def _record(self, stored, vals, failed):
+        """The record as the row would leave it: a copy of the stored one
+        (or a new one) with the row's values; an empty cell of a field that
+        has a default takes the default."""
+        record = self.model()
+        if stored is not None:
+            compat.copy_stored(stored, record)
+        for name, value in vals.items():
+            if name in failed:
+                continue
+            field = self.model._meta.fields[name]
+            if value in (None, []) and field.default is not None and not field.null:
+                value = field.default() if callable(field.default) else field.default
+            setattr(record, name, value)
+        return record
+
     def _clean(self, number, record, stored, vals, labels, report):
-        fields = self.model._meta.fields
-        shown_key = " ".join(str(v) for v in (natural_key(self.spec, vals) or (None, "（新记录）"))[1:])
+        key = natural_key(self.spec, vals)
+        shown_key = _key_text(key)
         if stored is None:
-            report.counts["create"] += 1
-            new = [[labels[n], _shown(fields[n], compat.stored(record, n), self.related.name_of(fields[n], vals[n])
-                                      if hasattr(fields[n], "rel_model") else None)] for n in labels if n in vals]
+            action, before = "create", None
+            new = [[labels[n], self._new_value(record, n, vals)] for n in labels if n in vals]
             if len(report.creates) < SHOWN:
                 report.creates.append([number, shown_key, new])
             self.hash.update(f"{number}|create|{new}".encode())
-            action, before = "create", None
         else:
-            changed = [[labels[n], _shown(fields[n], compat.stored(stored, n)),
-                        _shown(fields[n], compat.stored(record, n))]
-                       for n in labels if n in vals and not _equal(fields[n], compat.stored(stored, n),
-                                                                    compat.stored(record, n))]
-            action = "update" if changed else "unchanged"
-            report.counts[action] += 1
+            changed = self._changes(record, stored, vals, labels)
+            action, before = ("update" if changed else "unchanged"), stored
             report.versions[number] = [stored.id, stored.version]
             if changed and len(report.updates) < SHOWN:
                 report.updates.append([number, shown_key, changed])
             self.hash.update(f"{number}|{action}|{stored.id}|{stored.version}|{changed}".encode())
-            before = stored
+        report.counts[action] += 1
         if self.write and action != "unchanged":
             self.write(number, action, record, before)
+
+    def _new_value(self, record, name, vals):
+        field = self.model._meta.fields[name]
+        named = self.related.name_of(field, vals[name]) if hasattr(field, "rel_model") else None
+        return _shown(field, compat.stored(record, name), named)
+
+    def _changes(self, record, stored, vals, labels):
+        """[label, old, new] of each field the row changes."""
+        fields = self.model._meta.fields
+        return [[labels[n], _shown(fields[n], compat.stored(stored, n)), _shown(fields[n], compat.stored(record, n))]
+                for n in labels if n in vals
+                and not _equal(fields[n], compat.stored(stored, n), compat.stored(record, n))]
 
     def _required(self, record, failed):
         """The fields a record must have that this one lacks."""

@@ -29,26 +29,28 @@ def _choices(field):
     return []
 
 
-def note(spec: ImportSpec, name: str) -> str:
-    """The note on a column's header: what, how, must it be filled."""
-    field = spec.model._meta.fields[name]
-    lines = [field.verbose_name]
+def _format(field):
+    """How a column is written, in a line."""
     if isinstance(field, ForeignKeyField):
         what = field.rel_model._meta.verbose_name
         codes = "或统一社会信用代码" if "credit_code" in field.rel_model._meta.fields else ""
-        lines.append(f"填写{what}的名称{codes}，须是系统中已有的记录")
-    elif isinstance(field, MultiChoiceField):
-        lines.append("可填多个，用顿号“、”分隔；可选：" + "、".join(_choices(field)))
-    elif field.choices or isinstance(field, BooleanField):
-        lines.append("可选：" + "、".join(_choices(field)) + "（见“可选值”工作表）")
-    elif isinstance(field, DecimalField):
-        lines.append("数字，最多两位小数，如 37700.00")
-    elif isinstance(field, IntegerField):
-        lines.append("整数，如 35")
-    elif isinstance(field, DateField):
-        lines.append("日期，如 2025-03-15")
-    elif getattr(field, "max_length", None):
-        lines.append(f"文字，最多 {field.max_length} 个字")
+        return f"填写{what}的名称{codes}，须是系统中已有的记录"
+    if isinstance(field, MultiChoiceField):
+        return "可填多个，用顿号“、”分隔；可选：" + "、".join(_choices(field))
+    if field.choices or isinstance(field, BooleanField):
+        return "可选：" + "、".join(_choices(field)) + "（见“可选值”工作表）"
+    formats = ((DecimalField, "数字，最多两位小数，如 37700.00"), (IntegerField, "整数，如 35"),
+               (DateField, "日期，如 2025-03-15"))
+    for kind, text in formats:
+        if isinstance(field, kind):
+            return text
+    return f"文字，最多 {field.max_length} 个字" if getattr(field, "max_length", None) else ""
+
+
+def note(spec: ImportSpec, name: str) -> str:
+    """The note on a column's header: what, how, must it be filled."""
+    field = spec.model._meta.fields[name]
+    lines = [field.verbose_name, _format(field)]
     if name in GENERATED.get(spec.model, ()):
         lines.append("新申报的项目不填，写入时自动编号；填写已有编号的行更新该项目")
     elif not field.null and field.default is None:
@@ -57,7 +59,7 @@ def note(spec: ImportSpec, name: str) -> str:
         lines.append("已有记录按此列匹配并更新")
     if field.help_text:
         lines.append(field.help_text)
-    return "\n".join(lines)
+    return "\n".join(line for line in lines if line)
 
 
 def _example_value(field, value):

@@ -26,7 +26,10 @@ MODELS = {model._meta.table_name: model for model in ALL_MODELS if hasattr(model
 # counter, the time of the write (the row has its own), session plumbing.
 HIDDEN = {"id", "version", "updated_at", "created_at", "session_generation", "password_hash"}
 # What a write may carry besides field changes (audit.record's `extra`).
-EXTRAS = {"opinion": "意见", "format": "导出格式", "query": "筛选条件", "reason": "原因"}
+EXTRAS = {"opinion": "意见", "format": "导出格式", "query": "筛选条件", "reason": "原因",
+          # an import's batch and file (program/importing), an exported report
+          "batch": "导入批次", "table": "数据表", "file": "文件", "sha256": "文件 SHA-256", "created": "新建",
+          "updated": "更新", "unchanged": "无变化", "report": "报表"}
 REASONS = Choices(("locked", "账号已锁定"), ("disabled", "账号已停用"))
 EMPTY = "（空）"
 
@@ -145,7 +148,9 @@ def _note(name, value):
     for an empty one (an export of the whole list names no 筛选条件)."""
     if value in ("", None):
         return []
-    return [Change(EXTRAS[name], after=REASONS.label(value) if name == "reason" else value, note=True)]
+    shown = {"reason": lambda: REASONS.label(value), "batch": lambda: f"第 {value} 批",
+             "table": lambda: table_label(value)}.get(name, lambda: value)()
+    return [Change(EXTRAS[name], after=shown, note=True)]
 
 
 def _changes(row, names):

@@ -91,7 +91,7 @@ class ReportsView(BaseView):
         return self._xlsx(f"专业服务机构年度绩效评价_{year}", headers, [*table, *totals])
 
     def _xlsx(self, title, headers, rows):
-        audit.record(current_user._get_current_object(), "export", "report",
+        audit.record(current_user._get_current_object(), "export", None,
                      extra={"format": "xlsx", "report": title})
         quoted = urllib.parse.quote(f"{title}.xlsx")
         return Response(stream_with_context(xlsx_stream(headers, iter(rows), sheet_name="报表")),

@@ -35,14 +35,10 @@ def safe(value):
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _csv_value(value):
-    if isinstance(value, (int, decimal.Decimal)) and not isinstance(value, bool):
-        return format(value, "f") if isinstance(value, decimal.Decimal) else str(value)
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return safe(value)
+def _csv_row(row):
+    """csv.writer writes numbers, amounts (str of a Decimal of two places),
+    dates and moments (ISO) as they are; only text can be a formula."""
+    return [safe(v) if type(v) is str else v for v in row]
 
 
 def csv_stream(headers, rows):
@@ -51,7 +47,7 @@ def csv_stream(headers, rows):
     buffer.write("\ufeff")
     writer.writerow([safe(h) for h in headers])
     for n, row in enumerate(rows, 1):
-        writer.writerow([_csv_value(v) for v in row])
+        writer.writerow(_csv_row(row))
         if n % BATCH == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)

@@ -11,6 +11,7 @@ def _tables(database):
     # The tables as they were at this step (models.py moves on).
     class Base(Model):
         class Meta:
+            database = models.db
             legacy_table_names = False
 
     class ImportBatch(Base):
@@ -51,6 +52,5 @@ def _tables(database):
 
 
 def apply(migrator, database):
-    tables = _tables(database)
-    with database.bind_ctx(tables):
-        database.create_tables(tables, safe=True)
+    # Made on the database being migrated (models.db stands for it).
+    database.create_tables(_tables(database), safe=True)

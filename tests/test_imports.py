@@ -256,6 +256,9 @@ def test_undo_restores_the_values_before_the_import(client, as_role, w):
     assert "改过的值" in page and enterprise.contact_name in page  # old → new shown
     confirm(client, report_url)
     assert models.Enterprise.get_by_id(enterprise.id).contact_name == "改过的值"
+    details = client.get(f"/admin/enterprise/details/?id={enterprise.id}").get_data(as_text=True)
+    history = details[details.index('id="record-history"'):]
+    assert "导入" in history and "第 1 批" in history and "改过的值" in history and "batch" not in history
     batch = models.ImportBatch.get()
     token = csrf_token(client, f"/admin/import_batch/details/?id={batch.id}")
     client.post("/admin/import_batch/undo/", data={"csrf_token": token, "id": batch.id})
@@ -355,3 +358,51 @@ def test_amounts_keep_their_fen(client, as_role, w):
     report_url, _ = upload(client, "enterprise", workbook("enterprise", [row]))
     confirm(client, report_url)
     assert models.Enterprise.get(models.Enterprise.name == row["name"]).annual_revenue == Decimal("12345678.91")
+
+
+def test_a_large_file_runs_in_the_background_and_shows_its_progress(client, as_role, w, app, monkeypatch):
+    import time
+
+    monkeypatch.setitem(app.config, "IMPORT_BACKGROUND_BYTES", 0)  # every file is "large"
+    as_role("clerk")
+    rows = [dict(new_row("new_tech_product", w), name=f"后台产品{n}", catalogue_ref=f"BG-{n:04d}")
+            for n in range(1500)]
+
+    def settled(url, states):
+        for _ in range(300):
+            page = client.get(url).get_data(as_text=True)
+            if not any(s in page for s in states):
+                return page
+            assert 'http-equiv="refresh"' in page and "已处理" in page
+            time.sleep(0.05)
+        raise AssertionError("the import did not finish")
+
+    token = csrf_token(client, "/admin/new_tech_product/import/")
+    response = client.post("/admin/new_tech_product/import/", content_type="multipart/form-data",
+                           data={"csrf_token": token, "file": (io.BytesIO(workbook("new_tech_product", rows)), "大.xlsx")})
+    report_url = response.headers["Location"]
+    page = settled(report_url, ("正在试导入",))
+    assert "将新建 1,500 条" in summary(page)
+    token = csrf_token(client, report_url)
+    response = client.post(report_url + "commit/", data={"csrf_token": token})
+    page = settled(response.headers["Location"], ("正在导入",))
+    assert "已导入：新建 1500 条" in page
+    assert models.NewTechProduct.select().where(models.NewTechProduct.catalogue_ref.startswith("BG-")).count() == 1500
+    # A second confirmation of the same file writes nothing more.
+    client.post(report_url + "commit/", data={"csrf_token": token})
+    assert models.ImportBatch.select().count() == 1
+
+
+def test_the_annual_cap_counts_the_files_own_earlier_rows(client, as_role, w):
+    models.PolicySetting.insert(key="annual_voucher_cap_per_enterprise", value="150000").on_conflict(
+        conflict_target=[models.PolicySetting.key], update={models.PolicySetting.value: "150000"}).execute()
+    as_role("clerk")
+    row = new_row("project", w)  # the enterprise has 50,000 this year already (world())
+    rows = [dict(row, title=f"分拆项目{n}", voucher_amount=40000) for n in range(3)]
+    _, page = upload(client, "project", workbook("project", rows))
+    assert "有问题 1 行" in summary(page)
+    assert "第 4 行" in page and "超过年度上限 150,000.00 元" in page and "170,000.00 元" in page
+    report_url, page = upload(client, "project", workbook("project", rows[:2]))
+    assert "有问题 0 行" in summary(page)
+    assert "已导入：新建 2 条" in confirm(client, report_url)
+    assert models.Project.select().where(models.Project.title.startswith("分拆项目")).count() == 2

@@ -129,5 +129,6 @@ def test_each_report_exports_with_the_screens_filters_and_totals(client, as_role
     assert values[0] == ["评优的机构", None, 91.5, "优秀"]
     assert ["未评的机构", None, None, "未评价"] in values
     assert ["优秀：1 家", None, None, None] in values and ["未评价：1 家", None, None, None] in values
-    assert models.AuditLog.select().where(models.AuditLog.action == "export",
-                                          models.AuditLog.model == "report").count() == 3
+    exports = models.AuditLog.select().where(models.AuditLog.action == "export")
+    assert [e.changes_dict["report"] for e in exports] == [
+        "推荐机构活动开展情况_全部年度_未完成", "推荐机构活动开展情况_全部年度", "专业服务机构年度绩效评价_2025"]

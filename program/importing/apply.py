@@ -105,6 +105,10 @@ def commit(spec: ImportSpec, user: Any, path: str, filename: str, sha256: str, c
                                     "本次导入未写入任何数据；请重新试导入")
             writer.flush()
             writer.save_items()
+        except IntegrityError:
+            transaction.rollback()
+            raise ImportRefused("试导入之后，文件中的名称或编号已被他人先行登记，本次导入未写入任何数据；请重新试导入") \
+                from None
         except Exception:
             transaction.rollback()
             raise

@@ -8,70 +8,14 @@ import urllib.parse
 from flask import Response, abort, request, stream_with_context
 from flask_admin import expose
 from flask_login import current_user
-from peewee import BooleanField, ForeignKeyField
 
 import compat
 import models
+from admin import typed_rows
 from admin.writers import BATCH, MIMETYPES, csv_stream, safe, xlsx_stream
-from models import MaterialField, MultiChoiceField
 from program import audit
 
-__all__ = ["ExportMixin", "csv_stream", "xlsx_stream", "safe", "typed_reader"]
-
-
-def _converter(field):
-    """How a column's value (already the field's Python value: peewee
-    converts tuples too) becomes the cell a clerk reads."""
-    if isinstance(field, MaterialField):
-        return lambda v: "已上传" if v else ""
-    if isinstance(field, MultiChoiceField):
-        return lambda v: models.shown(field, v)
-    if field.choices:
-        names = dict(field.choices)
-        return lambda v: names.get(v, v)
-    if isinstance(field, BooleanField):
-        return lambda v: models.YES_NO.get(v, "")
-    return None
-
-
-def typed_reader(model, names):
-    """A function from a batch of ids to their rows of typed values, in
-    the order of the ids: one query for the rows, one per related table for
-    the names of the records they refer to."""
-    fields = [model._meta.fields[name] for name in names]
-    columns = [model.id] + fields
-    converters = [_converter(f) for f in fields]
-    related = [(i, f) for i, f in enumerate(fields) if isinstance(f, ForeignKeyField)
-               and not isinstance(f, MaterialField)]
-    plain = [(i, convert) for i, convert in enumerate(converters)
-             if convert is not None and i not in {j for j, _ in related}]
-
-    def read(ids):
-        rows = {row[0]: list(row[1:]) for row in model.select(*columns).where(model.id.in_(ids)).tuples()}
-        for index, field in related:
-            wanted = {row[index] for row in rows.values() if row[index] is not None}
-            names = _names(field.rel_model, wanted)
-            for row in rows.values():
-                if row[index] is not None:
-                    row[index] = names.get(row[index], row[index])
-        out = []
-        for pk in ids:
-            row = rows.get(pk)
-            if row is None:
-                continue
-            for i, convert in plain:
-                row[i] = convert(row[i])
-            out.append(row)
-        return out
-
-    return read
-
-
-def _names(model, ids):
-    if not ids:
-        return {}
-    shown = [getattr(model, name) for name in model.display_fields]
-    return {r.id: str(r) for r in model.select(model.id, *shown).where(model.id.in_(list(ids)))}
+__all__ = ["ExportMixin", "csv_stream", "xlsx_stream", "safe"]
 
 
 class ExportMixin:
@@ -91,7 +35,7 @@ class ExportMixin:
         order = self.list_order(sort[0] if sort else None, view_args.sort_desc)
         columns = self.export_names()
         if self.export_typed_fast(columns):
-            read = typed_reader(self.model, columns)
+            read = typed_rows.reader(self.model, columns)
             for chunk in self._id_batches(query, joins, order):
                 yield from read(chunk)
             return

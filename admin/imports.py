@@ -2,6 +2,7 @@
 report (试导入), the confirmation, each at /admin/<table>/import/…. The
 work is program/importing's; this is the screens' side: who may, which
 file, which page shows what."""
+import unicodedata
 import urllib.parse
 
 from flask import Response, abort, current_app, flash, redirect, request
@@ -17,6 +18,14 @@ from program.sheets import SheetError, kind_of
 
 # Rows of the report shown on the page (the whole report is kept).
 SHOWN_ERRORS = 1000
+
+
+def _plain_name(filename):
+    """The file's name as the batch keeps it: no control or invisible
+    characters (a batch's file name is checked like any text), at most 200."""
+    kept = "".join(ch for ch in filename if unicodedata.category(ch)[0] != "C"
+                   and unicodedata.category(ch) not in ("Zl", "Zp")).strip()
+    return kept[-200:] if kept.lower().endswith((".xlsx", ".csv", ".txt")) else f"导入文件.{kind_of(filename)}"
 
 
 def _mb(size):
@@ -81,7 +90,7 @@ class ImportMixin:
                     raise SheetError("请选择要导入的文件（.xlsx 或 .csv）")
                 kind_of(upload.filename)
                 staged = staging.Staged.create(self._root(), current_user.id, self.table,
-                                               upload.filename[-200:], upload.stream, limit)
+                                               _plain_name(upload.filename), upload.stream, limit)
             except SheetError as exc:
                 problem = str(exc)
             except staging.TooLarge:

@@ -12,6 +12,7 @@ import csv
 import datetime
 import decimal
 import io
+import re
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -132,9 +133,17 @@ def _xml_char(ch):
     return ch in "\t\n\r" or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or code >= 0x10000
 
 
+# What a text cell cannot carry as it is: XML's markup characters, and the
+# characters XML 1.0 refuses (controls, surrogates, U+FFFE/FFFF).
+_UNSAFE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_FORMULA = frozenset(FORMULA_STARTS)
+
+
 def _text_cell(value, style=0):
-    text = safe(value)
-    if not text.isprintable() or "&" in text or "<" in text or ">" in text:
+    text = value if type(value) is str else safe(value)
+    if text[:1] in _FORMULA:
+        text = "'" + text
+    if _UNSAFE.search(text):
         text = escape("".join(ch for ch in text if _xml_char(ch)))
     if len(text) > CELL_LIMIT:
         text = text[:CELL_LIMIT - 7] + "…（已截断）"
@@ -142,23 +151,34 @@ def _text_cell(value, style=0):
     return f'<c t="inlineStr"{mark}><is><t xml:space="preserve">{text}</t></is></c>'
 
 
+def _decimal_cell(value):
+    return f'<c s="{MONEY}"><v>{value:f}</v></c>' if value.is_finite() else _text_cell(str(value))
+
+
+def _moment_cell(value):
+    delta = value - EXCEL_EPOCH
+    return f'<c s="{MOMENT}"><v>{delta.days + delta.seconds / 86400:.10f}</v></c>'
+
+
+_EPOCH_DAY = EXCEL_EPOCH.date().toordinal()
+# One writer per type of value (a dict lookup, not a chain of tests, per cell).
+_CELLS = {
+    str: _text_cell,
+    decimal.Decimal: _decimal_cell,
+    int: lambda v: f"<c><v>{v}</v></c>",
+    float: lambda v: f"<c><v>{v!r}</v></c>",
+    datetime.date: lambda v: f'<c s="{DATE}"><v>{v.toordinal() - _EPOCH_DAY}</v></c>',
+    datetime.datetime: _moment_cell,
+    type(None): lambda v: "<c/>",
+}
+
+
 def _cell(value):
     """One typed cell: numbers, amounts, dates and moments as Excel's own."""
-    if value is None or value == "":
-        return "<c/>"
-    kind = type(value)
-    if kind is decimal.Decimal:
-        return f'<c s="{MONEY}"><v>{value:f}</v></c>' if value.is_finite() else _text_cell(value)
-    if kind is int:
-        return f"<c><v>{value}</v></c>"
-    if kind is datetime.date:
-        return f'<c s="{DATE}"><v>{(value - EXCEL_EPOCH.date()).days}</v></c>'
-    if kind is datetime.datetime:
-        delta = value - EXCEL_EPOCH
-        return f'<c s="{MOMENT}"><v>{delta.days + delta.seconds / 86400:.10f}</v></c>'
-    if kind is float:
-        return f"<c><v>{value!r}</v></c>"
-    return _text_cell(value)
+    write = _CELLS.get(type(value))
+    if write is None:
+        return _text_cell(str(value))
+    return "<c/>" if value == "" else write(value)
 
 
 def _width(header, sample):
@@ -186,10 +206,12 @@ def xlsx_stream(headers, rows, sheet_name="数据"):
                      f'</sheetViews>{"<cols>" + cols + "</cols>" if cols else ""}<sheetData>').encode("utf-8"))
         sheet.write(("<row>" + "".join(_text_cell(h, HEADER) for h in headers) + "</row>").encode("utf-8"))
         batch = []
+        cells = _CELLS
         if first is not None:
             batch.append("<row>" + "".join(map(_cell, first)) + "</row>")
         for n, row in enumerate(rows, 2):
-            batch.append("<row>" + "".join(map(_cell, row)) + "</row>")
+            batch.append("<row>" + "".join([cells[type(v)](v) if type(v) in cells and v != "" else _cell(v)
+                                             for v in row]) + "</row>")
             if n % BATCH == 0:
                 sheet.write("".join(batch).encode("utf-8"))
                 batch = []

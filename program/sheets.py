@@ -7,11 +7,9 @@ import codecs
 import csv
 import datetime
 import unicodedata
-import zipfile
 from typing import Any, Iterator
 
 import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
 
 
 class SheetError(Exception):
@@ -63,25 +61,36 @@ def _csv_rows(path: str) -> Iterator[list]:
         except csv.Error:
             dialect = csv.excel
         handle.seek(0)
+        reader = csv.reader(handle, dialect)
         try:
-            yield from csv.reader(handle, dialect)
-        except csv.Error as exc:
-            raise SheetError(f"CSV 文件格式有误：{exc}") from None
+            yield from reader
+        except csv.Error:
+            raise SheetError(f"CSV 文件格式有误（约第 {reader.line_num} 行：引号不成对或一格过长），"
+                             "请用 Excel 另存为 CSV 或 XLSX 后重试") from None
 
 
 def _xlsx_rows(path: str) -> Iterator[list]:
     handle = open(path, "rb")
     try:
+        # Any failure of the parser on an uploaded file means the file is
+        # damaged (zip, XML, a cell reference, a number): said in words.
         try:
             book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, InvalidFileException) as exc:
-            raise SheetError(f"无法读取 XLSX 文件：文件已损坏或不是 Excel 工作簿（{type(exc).__name__}）") from None
+        except Exception:
+            raise SheetError("无法读取 XLSX 文件：文件已损坏或不是 Excel 工作簿，请用 Excel 打开后另存再试") from None
         try:
+            if not book.worksheets:
+                raise SheetError("XLSX 文件中没有工作表")
             sheet = book.worksheets[0]
+            # The size the file declares may be stale (other tools write it
+            # wrong, Excel ignores it): every row and column is read.
+            sheet.reset_dimensions()
             for row in sheet.iter_rows(values_only=True):
                 yield list(row)
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError) as exc:
-            raise SheetError(f"XLSX 文件内容有误，无法读完（{type(exc).__name__}）") from None
+        except SheetError:
+            raise
+        except Exception:
+            raise SheetError("XLSX 文件内容有误，无法读完：文件已损坏，请用 Excel 打开后另存再试") from None
         finally:
             book.close()
     finally:

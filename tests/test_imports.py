@@ -248,7 +248,28 @@ def test_an_unchanged_batch_is_undone_and_a_changed_one_is_not(client, as_role, 
     assert "不能撤销" in page
 
 
-def test_undo_restores_the_values_before_the_import(client, as_role, w):
+@pytest.mark.parametrize("table", TABLES)
+def test_undo_restores_the_values_before_the_import(client, as_role, w, table):
+    as_role("clerk")
+    model = SPECS[table].model
+    if table == "project":
+        factories.reopened(w["project"])
+    record = model.select().order_by(model.id).first()  # the export's last row
+    before = {name: getattr(record, name) for name in SPECS[table].fields}
+    data, field = _changed_export(client, table)
+    report_url, page = upload(client, table, data)
+    assert "将更新 1 条" in summary(page)
+    confirm(client, report_url)
+    assert getattr(model.get_by_id(record.id), field) != before[field]
+    batch = models.ImportBatch.get()
+    token = csrf_token(client, f"/admin/import_batch/details/?id={batch.id}")
+    assert client.post("/admin/import_batch/undo/", data={"csrf_token": token, "id": batch.id}).status_code == 302
+    restored = model.get_by_id(record.id)
+    assert {name: getattr(restored, name) for name in SPECS[table].fields} == before
+    assert models.ImportBatch.get_by_id(batch.id).status == "undone"
+
+
+def test_an_enterprise_change_shows_old_and_new_and_its_history(client, as_role, w):
     as_role("clerk")
     enterprise = w["enterprise"]
     data, _ = _changed_export(client, "enterprise")
@@ -406,3 +427,83 @@ def test_the_annual_cap_counts_the_files_own_earlier_rows(client, as_role, w):
     assert "有问题 0 行" in summary(page)
     assert "已导入：新建 2 条" in confirm(client, report_url)
     assert models.Project.select().where(models.Project.title.startswith("分拆项目")).count() == 2
+
+
+def test_the_import_command_tests_by_default_and_writes_with_commit(app, w, tmp_path):
+    runner = app.test_cli_runner()
+    good = tmp_path / "企业.xlsx"
+    good.write_bytes(workbook("enterprise", [new_row("enterprise", w)]))
+    bad = tmp_path / "有错.xlsx"
+    bad.write_bytes(workbook("enterprise", [bad_row("enterprise", w)[0]]))
+    before = counts("enterprise")
+
+    result = runner.invoke(args=["import", "enterprise", str(bad)])
+    assert result.exit_code == 1
+    assert "有问题 1 行" in result.output and "第 2 行 [类型]" in result.output
+    result = runner.invoke(args=["import", "enterprise", str(bad), "--commit"])
+    assert result.exit_code == 1 and "未写入任何数据" in result.output
+    result = runner.invoke(args=["import", "enterprise", str(good)])
+    assert result.exit_code == 0 and "将新建 1 条" in result.output and "--commit" in result.output
+    assert counts("enterprise") == before  # the test run writes nothing
+
+    result = runner.invoke(args=["import", "enterprise", str(good), "--commit"])
+    assert result.exit_code == 0 and "已导入第" in result.output, result.output
+    assert counts("enterprise") == (before[0] + 1, before[1] + 1)
+    batch = models.ImportBatch.get()
+    assert (batch.username, batch.file_name, batch.created_count) == ("命令行", "企业.xlsx", 1)
+    assert runner.invoke(args=["import", "enterprise", str(good)]).output.count("无变化 1 条") == 1
+    assert runner.invoke(args=["import", "user", str(good)]).exit_code == 2  # not an importable table
+
+
+def _rezipped(data, name, change):
+    """The workbook with one of its parts changed."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            part = source.read(item.filename)
+            target.writestr(item, change(part) if item.filename == name else part)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name,change", [
+    ("xl/worksheets/sheet1.xml", lambda part: part[:len(part) // 2]),
+    ("xl/workbook.xml", lambda part: part[:40]),
+    ("xl/styles.xml", lambda part: b"<x"),
+])
+def test_a_damaged_workbook_is_refused_in_words(client, as_role, w, name, change):
+    as_role("clerk")
+    data = _rezipped(workbook("new_tech_product", [new_row("new_tech_product", w)]), name, change)
+    token = csrf_token(client, "/admin/new_tech_product/import/")
+    response = client.post("/admin/new_tech_product/import/", content_type="multipart/form-data",
+                           data={"csrf_token": token, "file": (io.BytesIO(data), "坏.xlsx")}, follow_redirects=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "文件已损坏" in page and "Error" not in page
+
+
+def test_every_row_is_read_whatever_size_the_file_declares(client, as_role, w):
+    as_role("clerk")
+    rows = [dict(new_row("new_tech_product", w), name=f"产品{n}", catalogue_ref=f"DIM-{n}") for n in range(5)]
+    data = _rezipped(workbook("new_tech_product", rows), "xl/worksheets/sheet1.xml",
+                     lambda part: part.replace(b'<dimension ref="A1:E6" />', b'<dimension ref="A1:C2" />'))
+    assert b"A1:C2" in __import__("zipfile").ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    _, page = upload(client, "new_tech_product", data)
+    assert "将新建 5 条" in summary(page) and "有问题 0 行" in summary(page)
+
+
+def test_a_file_name_with_invisible_characters_is_kept_plain(client, as_role, w):
+    as_role("clerk")
+    report_url, _ = upload(client, "promotion_event", workbook("promotion_event", [new_row("promotion_event", w)]),
+                           "活动\t表\u202e\u200b.xlsx")
+    assert "已导入：新建 1 条" in confirm(client, report_url)
+    assert models.ImportBatch.get().file_name == "活动表.xlsx"
+
+
+def test_a_csv_cell_too_long_to_read_is_said_in_chinese(client, as_role):
+    as_role("clerk")
+    data = ("产品（服务）名称,目录编号\n\"" + "长" * 140_000 + "\",X1\n").encode("utf-8")
+    _, page = upload(client, "new_tech_product", data, "长.csv")
+    assert "CSV 文件格式有误" in page and "field larger" not in page

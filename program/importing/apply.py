@@ -13,7 +13,7 @@ from peewee import IntegrityError
 
 import compat
 import models
-from models import ImportBatch, ImportBatchItem, db
+from models import ImportBatch, ImportBatchItem, MultiChoiceField, db
 from program import audit, invariants, search
 from program.checks import RuleViolation
 from program.importing.plan import Planner, Report
@@ -92,11 +92,11 @@ def commit(spec: ImportSpec, user: Any, path: str, filename: str, sha256: str, c
     if not confirmed.clean:
         raise ImportRefused("试导入发现问题的文件不能导入；请改正后重新试导入")
     with db.atomic() as transaction:
-        batch = ImportBatch.create(
-            table_name=spec.table, user=user, username=username or getattr(user, "username", None),
-            institution=getattr(user, "institution_id", None), file_name=filename[:255], sha256=sha256)
-        writer = _Writer(spec, batch, confirmed)
         try:
+            batch = ImportBatch.create(
+                table_name=spec.table, user=user, username=username or getattr(user, "username", None),
+                institution=getattr(user, "institution_id", None), file_name=filename[:255], sha256=sha256)
+            writer = _Writer(spec, batch, confirmed)
             report = Planner(spec, user, write=writer, progress=progress).run(path, filename, sha256)
             if report.errors or report.file_error:
                 raise ImportRefused(_first_problem(report))
@@ -105,6 +105,9 @@ def commit(spec: ImportSpec, user: Any, path: str, filename: str, sha256: str, c
                                     "本次导入未写入任何数据；请重新试导入")
             writer.flush()
             writer.save_items()
+        except RuleViolation as exc:
+            transaction.rollback()
+            raise ImportRefused(f"{exc.message}（本次导入未写入任何数据）") from None
         except IntegrityError:
             transaction.rollback()
             raise ImportRefused("试导入之后，文件中的名称或编号已被他人先行登记，本次导入未写入任何数据；请重新试导入") \
@@ -151,7 +154,7 @@ def undo(batch: ImportBatch, user: Any) -> None:
             for name, value in json.loads(item.before).items():
                 field = model._meta.fields.get(name)
                 if field is not None and name not in ("id", "version", "created_at", "updated_at"):
-                    setattr(record, field.name, field.python_value(value) if value is not None else None)
+                    setattr(record, field.name, _restored(field, value))
             _save(record)
             trail.append(audit.entry(user, "import_undo", batch.table_name, record.id, before,
                                      audit.snapshot(record), extra={"batch": batch.id}))
@@ -161,6 +164,13 @@ def undo(batch: ImportBatch, user: Any) -> None:
         fresh.save()
         audit.record(user, "import_batch_undo", "import_batch", batch.id,
                      extra={"table": batch.table_name, "file": batch.file_name})
+
+
+def _restored(field, value):
+    """A value as audit.snapshot kept it (JSON), as the field takes it."""
+    if value is None or isinstance(field, MultiChoiceField):
+        return value
+    return field.python_value(value)
 
 
 def _save(record):

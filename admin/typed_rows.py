@@ -18,14 +18,31 @@ from models import MaterialField, MultiChoiceField
 # Related names kept between batches, per related table (a million projects
 # name some hundred thousand enterprises; past this the cache starts over).
 NAME_CACHE = 200_000
+MEMO = 100_000
+
+
+class _Memo(dict):
+    """A converter that remembers: values of a column repeat (states, dates,
+    amounts), and a dict lookup is the cheapest call Python has. Starts over
+    past MEMO values."""
+
+    def __init__(self, convert):
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value):
+        if len(self) > MEMO:
+            self.clear()
+        result = self[value] = self.convert(value)
+        return result
 
 
 def _amount(places):
     quantum = decimal.Decimal(1).scaleb(-places)
 
     def convert(value):
-        if value is None or type(value) is decimal.Decimal and value.as_tuple().exponent == -places:
-            return value
+        if value is None:
+            return None
         if type(value) is float:
             return decimal.Decimal(f"{value:.{places}f}")
         return decimal.Decimal(value).quantize(quantum)
@@ -41,32 +58,27 @@ def _moment(value):
 
 
 def _multi(field):
-    memo = {}
-
-    def convert(value):
-        if value not in memo:
-            memo[value] = models.shown(field, field.python_value(value) if isinstance(value, str) else value)
-        return memo[value]
-    return convert
+    return lambda value: models.shown(field, field.python_value(value) if isinstance(value, str) else value)
 
 
 def converter(field):
-    """How a column's raw value becomes its cell (None: as it is)."""
+    """How a column's raw value becomes its cell (None: as it is): a
+    dict's lookup where values repeat."""
     if isinstance(field, MaterialField):
-        return lambda v: "已上传" if v else ""
+        return _Memo(lambda v: "已上传" if v else "").__getitem__
     if isinstance(field, MultiChoiceField):
-        return _multi(field)
+        return _Memo(_multi(field)).__getitem__
     if field.choices:
         names = dict(field.choices)
-        return lambda v: names.get(v, v)
+        return _Memo(lambda v: names.get(v, v)).__getitem__
     if isinstance(field, BooleanField):
-        return lambda v: "" if v is None else ("是" if v else "否")
+        return _Memo(lambda v: "" if v is None else ("是" if v else "否")).__getitem__
     if isinstance(field, DecimalField):
-        return _amount(field.decimal_places)
+        return _Memo(_amount(field.decimal_places)).__getitem__
     if isinstance(field, DateTimeField):
         return _moment
     if isinstance(field, DateField):
-        return _date
+        return _Memo(_date).__getitem__
     return None
 
 

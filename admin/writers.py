@@ -36,10 +36,10 @@ def safe(value):
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _csv_row(row):
+def _csv_row(row, formula=frozenset(FORMULA_STARTS)):
     """csv.writer writes numbers, amounts (str of a Decimal of two places),
     dates and moments (ISO) as they are; only text can be a formula."""
-    return [safe(v) if type(v) is str else v for v in row]
+    return [("'" + v) if type(v) is str and v[:1] in formula else v for v in row]
 
 
 def csv_stream(headers, rows):
@@ -137,6 +137,10 @@ def _xml_char(ch):
 # characters XML 1.0 refuses (controls, surrogates, U+FFFE/FFFF).
 _UNSAFE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _FORMULA = frozenset(FORMULA_STARTS)
+# Text that needs nothing done (no formula start, nothing to escape) is
+# written by concatenation alone: one C-level search per cell decides.
+_NEEDS_CARE = re.compile("^[=+\\-@\t\r]|[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]").search
+_TEXT_OPEN, _TEXT_CLOSE = '<c t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"
 
 
 def _text_cell(value, style=0):
@@ -206,12 +210,15 @@ def xlsx_stream(headers, rows, sheet_name="数据"):
                      f'</sheetViews>{"<cols>" + cols + "</cols>" if cols else ""}<sheetData>').encode("utf-8"))
         sheet.write(("<row>" + "".join(_text_cell(h, HEADER) for h in headers) + "</row>").encode("utf-8"))
         batch = []
-        cells = _CELLS
+        text, cells, care, opening, closing = _text_cell, _CELLS, _NEEDS_CARE, _TEXT_OPEN, _TEXT_CLOSE
         if first is not None:
             batch.append("<row>" + "".join(map(_cell, first)) + "</row>")
         for n, row in enumerate(rows, 2):
-            batch.append("<row>" + "".join([cells[type(v)](v) if type(v) in cells and v != "" else _cell(v)
-                                             for v in row]) + "</row>")
+            # The common cases inline (an empty cell, text), the rest by type.
+            batch.append("<row>" + "".join([
+                "<c/>" if v is None or v == ""
+                else (opening + v + closing if len(v) < CELL_LIMIT and not care(v) else text(v)) if type(v) is str
+                else cells[type(v)](v) if type(v) in cells else _cell(v) for v in row]) + "</row>")
             if n % BATCH == 0:
                 sheet.write("".join(batch).encode("utf-8"))
                 batch = []

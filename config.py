@@ -40,7 +40,7 @@ class Config:
     # (the page shows their progress), and where uploaded files wait for
     # their confirmation (default: instance/imports).
     IMPORT_MAX_BYTES = 50 * 1024 * 1024
-    IMPORT_BACKGROUND_BYTES = 1024 * 1024
+    IMPORT_BACKGROUND_BYTES = 100 * 1024
     IMPORT_DIR = None
     # Failed logins (throttle.py; `limits` syntax). Only failures count.
     LOGIN_ACCOUNT_FAILURES = "5 per 15 minutes"

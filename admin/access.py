@@ -27,6 +27,7 @@ OPERATIONS = {
     "import_template_view": "import",
     "import_report_view": "import",
     "import_commit_view": "import",
+    "import_listing_view": "import",
     "undo_view": "undo",
 }
 

@@ -2,23 +2,22 @@
 report (试导入), the confirmation, each at /admin/<table>/import/…. The
 work is program/importing's; this is the screens' side: who may, which
 file, which page shows what."""
+import csv
 import unicodedata
 import urllib.parse
 
-from flask import Response, abort, current_app, flash, redirect, request
+from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
 from flask_admin import expose
 from flask_login import current_user
 
+from admin.writers import MIMETYPES, xlsx_stream
 from models import ImportBatch, User
 from program import policy
 from program.importing import apply, staging, template
+from program.importing.outcome import LISTING_HEADERS, SHOWN_ERRORS, Listing
 from program.importing.plan import plan
 from program.importing.specs import SPECS
 from program.sheets import SheetError, kind_of
-
-# Rows of the report shown on the page (the whole report is kept).
-SHOWN_ERRORS = 1000
-
 
 def _plain_name(filename):
     """The file's name as the batch keeps it: no control or invisible
@@ -37,8 +36,9 @@ def _test_run(staged):
     spec = SPECS[meta["table"]]
     user = User.get_by_id(meta["user_id"])
     try:
-        report = plan(spec, user, staged.source, meta["filename"], meta["sha256"],
-                      progress=lambda done: staged.update(done=done))
+        with open(staged.listing, "w", encoding="utf-8", newline="") as handle:
+            report = plan(spec, user, staged.source, meta["filename"], meta["sha256"],
+                          progress=lambda done: staged.update(done=done), listing=Listing(handle))
     except Exception:
         staged.update(state="failed", message="试导入时系统出错，已记录；请稍后重试或联系系统管理员")
         raise
@@ -127,14 +127,35 @@ class ImportMixin:
         report = staged.report if meta.get("state") in ("tested", "committing", "refused", "committed") else None
         batch = ImportBatch.get_or_none(ImportBatch.id == meta["batch_id"]) if meta.get("batch_id") else None
         return self.render("admin/import_report.html", spec=SPECS[self.table], meta=meta, report=report,
-                           token=token, batch=batch, shown_errors=SHOWN_ERRORS)
+                           token=token, batch=batch, shown_errors=SHOWN_ERRORS, stalled=staged.stalled)
+
+    @expose("/import/<token>/listing/")
+    def import_listing_view(self, token):
+        """The test run's whole report, row by row, as a workbook."""
+        staged = self._staged(token)
+        if staged.meta.get("state") not in ("tested", "committing", "refused", "committed"):
+            abort(404)
+
+        def rows():
+            with open(staged.listing, encoding="utf-8", newline="") as handle:
+                reader = csv.reader(handle)
+                next(reader, None)
+                for row in reader:
+                    yield [int(row[0]), *row[1:]]
+
+        name = f"{SPECS[self.table].name}试导入报告.xlsx"
+        return Response(stream_with_context(xlsx_stream(LISTING_HEADERS, rows(), sheet_name="试导入报告")),
+                        mimetype=MIMETYPES["xlsx"],
+                        headers={"Content-Disposition": f"attachment; filename=import_report.xlsx; "
+                                                        f"filename*=UTF-8''{urllib.parse.quote(name)}",
+                                 "Cache-Control": "no-store"})
 
     @expose("/import/<token>/commit/", methods=("POST",))
     def import_commit_view(self, token):
         staged = self._staged(token)
         meta = staged.meta
         report = staged.report
-        if meta.get("state") != "tested" or report is None or not report.clean:
+        if meta.get("state") != "tested" or report is None or not report.clean or staged.stalled:
             flash("该文件尚未通过试导入，不能导入；请改正后重新上传", "error")
             return redirect(self.get_url(".import_report_view", token=token))
         if not staged.claim("commit"):

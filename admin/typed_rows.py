@@ -112,6 +112,14 @@ class _Names:
         return self.known
 
 
+def _name(rows, index, names):
+    """The column's related ids replaced by their records' names."""
+    known = names({row[index] for row in rows if row[index] is not None})
+    for row in rows:
+        if row[index] is not None:
+            row[index] = known.get(row[index], row[index])
+
+
 def reader(model, names):
     """A function from a batch of ids to their rows of cells, in the order
     of the ids."""
@@ -126,10 +134,7 @@ def reader(model, names):
         cursor = models.db.execute(model.select(*columns).where(model.id.in_(ids_in(ids))))
         rows = {row[0]: list(row[1:]) for row in cursor.fetchall()}
         for index, names in related:
-            known = names({row[index] for row in rows.values() if row[index] is not None})
-            for row in rows.values():
-                if row[index] is not None:
-                    row[index] = known.get(row[index], row[index])
+            _name(rows.values(), index, names)
         out = []
         for pk in ids:
             row = rows.get(pk)

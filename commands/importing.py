@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from models import User
+from program import policy
 from program.importing import apply
 from program.importing.plan import plan
 from program.importing.specs import SPECS
@@ -26,20 +27,38 @@ def _sha256(path):
     return digest.hexdigest()
 
 
+class Printed:
+    """The test run's outcome row by row, as lines (outcome.Listing's
+    methods): every refusal and every change; the first creations."""
+
+    def __init__(self):
+        self.creates = 0
+
+    def refused(self, number, key, problems):
+        for label, message in problems:
+            click.echo(f"  第 {number} 行 [{label}] {message}")
+
+    def created(self, number, key, new):
+        self.creates += 1
+        if self.creates <= PRINTED:
+            click.echo(f"  第 {number} 行 新建 {key}")
+
+    def matched(self, number, key, changed):
+        if changed:
+            click.echo(f"  第 {number} 行 更新 {key}：" + "；".join(
+                f"{label} {old or '（空）'} → {new or '（空）'}" for label, old, new in changed))
+
+
 def _print(report):
     if report.file_error:
         click.echo(f"文件不能导入：{report.file_error}")
         return
     counts = report.counts
     click.echo(f"试导入 {report.filename}：共 {report.rows} 行，将新建 {counts['create']} 条，"
-               f"将更新 {counts['update']} 条，无变化 {counts['unchanged']} 条，有问题 {counts['error']} 行。")
+               f"将更新 {counts['update']} 条，无变化 {counts['unchanged']} 条，有问题 {counts['error']} 行"
+               f"（{report.problems} 处）。")
     if report.ignored:
         click.echo("以下列不导入，已忽略：" + "、".join(report.ignored))
-    for number, key, changes in report.updates[:PRINTED]:
-        click.echo(f"  第 {number} 行 更新 {key}：" + "；".join(f"{label} {old or '（空）'} → {new or '（空）'}"
-                                                          for label, old, new in changes))
-    for number, column, message in report.errors:
-        click.echo(f"  第 {number} 行 [{column}] {message}")
 
 
 @click.command("import")
@@ -56,9 +75,11 @@ def import_file(table, file, write, username):
         user = User.get_or_none(User.username == username)
         if user is None:
             raise click.ClickException(f"没有账号“{username}”")
+        if not policy.allows(user, table, "import"):
+            raise click.ClickException(f"账号“{username}”无权导入{spec.name}（已停用，或其角色不能导入）")
     name, sha = os.path.basename(file), _sha256(file)
     progress = (lambda done: click.echo(f"  已处理 {done} 行", err=True)) if os.isatty(2) else None
-    report = plan(spec, user, file, name, sha, progress=progress)
+    report = plan(spec, user, file, name, sha, progress=progress, listing=Printed())
     _print(report)
     if not report.clean:
         if write:

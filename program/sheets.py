@@ -7,6 +7,7 @@ import codecs
 import csv
 import datetime
 import unicodedata
+import zipfile
 from typing import Any, Iterator
 
 import openpyxl
@@ -69,7 +70,29 @@ def _csv_rows(path: str) -> Iterator[list]:
                              "请用 Excel 另存为 CSV 或 XLSX 后重试") from None
 
 
+# What an XLSX may unpack to. openpyxl's read-only reader streams the sheet
+# but holds the shared strings whole: a small file whose strings unpack to
+# gigabytes would take the server's memory with it.
+MAX_SHARED_STRINGS = 100 * 1024 * 1024
+MAX_UNPACKED = 2 * 1024 * 1024 * 1024
+# Excel's last row: a file naming a row past it (openpyxl would yield every
+# empty row up to it) is not a spreadsheet Excel wrote.
+MAX_ROWS = 1_048_576
+
+
+def _check_unpacked(path: str) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise SheetError("无法读取 XLSX 文件：文件已损坏或不是 Excel 工作簿，请用 Excel 打开后另存再试") from None
+    strings = sum(e.file_size for e in entries if e.filename.lower().endswith("sharedstrings.xml"))
+    if strings > MAX_SHARED_STRINGS or sum(e.file_size for e in entries) > MAX_UNPACKED:
+        raise SheetError("XLSX 文件解压后的内容过大（文字总量超过 100 MB），请分成几个文件导入")
+
+
 def _xlsx_rows(path: str) -> Iterator[list]:
+    _check_unpacked(path)
     handle = open(path, "rb")
     try:
         # Any failure of the parser on an uploaded file means the file is
@@ -111,7 +134,9 @@ def read(path: str, filename: str) -> Iterator[list]:
     empty cells dropped, empty rows skipped (but counted: the row numbers a
     clerk reads are the spreadsheet's own)."""
     rows = _xlsx_rows(path) if kind_of(filename) == "xlsx" else _csv_rows(path)
-    for row in rows:
+    for number, row in enumerate(rows, 1):
+        if number > MAX_ROWS:
+            raise SheetError(f"文件超过 {MAX_ROWS:,} 行（Excel 的最大行数），请分成几个文件导入")
         while row and (row[-1] is None or (isinstance(row[-1], str) and not row[-1].strip())):
             row.pop()
         yield row

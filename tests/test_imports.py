@@ -6,6 +6,7 @@ imports back with no change."""
 import datetime
 import io
 import re
+import time
 from decimal import Decimal
 
 import openpyxl
@@ -86,14 +87,25 @@ def upload(client, table, data, filename="导入.xlsx"):
                            content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     report_url = response.headers["Location"]
-    return report_url, client.get(report_url).get_data(as_text=True)
+    return report_url, settled(client, report_url)
+
+
+def settled(client, url):
+    """The report page once its run has finished (a larger file runs in the
+    background and the page refreshes itself until then)."""
+    for _ in range(600):
+        page = client.get(url).get_data(as_text=True)
+        if 'http-equiv="refresh"' not in page:
+            return page
+        time.sleep(0.05)
+    raise AssertionError("the import did not finish")
 
 
 def confirm(client, report_url):
     token = csrf_token(client, report_url)
     response = client.post(report_url + "commit/", data={"csrf_token": token})
     assert response.status_code == 302
-    return client.get(response.headers["Location"]).get_data(as_text=True)
+    return settled(client, response.headers["Location"])
 
 
 def summary(page):
@@ -382,8 +394,6 @@ def test_amounts_keep_their_fen(client, as_role, w):
 
 
 def test_a_large_file_runs_in_the_background_and_shows_its_progress(client, as_role, w, app, monkeypatch):
-    import time
-
     monkeypatch.setitem(app.config, "IMPORT_BACKGROUND_BYTES", 0)  # every file is "large"
     as_role("clerk")
     rows = [dict(new_row("new_tech_product", w), name=f"后台产品{n}", catalogue_ref=f"BG-{n:04d}")
@@ -507,3 +517,112 @@ def test_a_csv_cell_too_long_to_read_is_said_in_chinese(client, as_role):
     data = ("产品（服务）名称,目录编号\n\"" + "长" * 140_000 + "\",X1\n").encode("utf-8")
     _, page = upload(client, "new_tech_product", data, "长.csv")
     assert "CSV 文件格式有误" in page and "field larger" not in page
+
+
+def test_a_project_code_that_names_no_project_is_refused(client, as_role, w):
+    as_role("clerk")
+    rows = [dict(new_row("project", w), code=code) for code in ("CXQ2026-ABCDEFGHIJ", "CXQ2099999999")]
+    _, page = upload(client, "project", workbook("project", rows))
+    assert "有问题 2 行" in summary(page)
+    assert "找不到项目编号为“CXQ2026-ABCDEFGHIJ”的创新券项目；新申报的创新券项目请不填项目编号" in page
+    assert models.Project.select().count() == 1
+
+
+def test_the_templates_example_row_is_not_imported(client, as_role):
+    as_role("clerk")
+    data = client.get("/admin/new_tech_product/import/template/").get_data()
+    _, page = upload(client, "new_tech_product", data)
+    assert "这是导入模板中的示例行" in page and "有问题 1 行" in summary(page)
+
+
+def test_a_lowercase_credit_code_finds_its_record(client, as_role, w):
+    as_role("clerk")
+    enterprise = w["enterprise"]
+    row = dict(new_row("enterprise", w), name=enterprise.name, credit_code=enterprise.credit_code.lower(),
+               contact_name="小写代码")
+    report_url, page = upload(client, "enterprise", workbook("enterprise", [row]))
+    assert "将更新 1 条" in summary(page)
+    confirm(client, report_url)
+    assert models.Enterprise.get_by_id(enterprise.id).contact_name == "小写代码"
+
+
+def test_a_related_name_that_looks_like_a_formula_round_trips(client, as_role, w):
+    as_role("clerk")
+    models.RecommendingInstitution.update(name="+创新孵化器").where(
+        models.RecommendingInstitution.id == w["recommending_institution"].id).execute()
+    _, page = upload(client, "enterprise", export_xlsx(client, "enterprise"), "导出.xlsx")
+    assert "无变化 1 条，有问题 0 行" in summary(page)
+
+
+def test_the_test_run_lists_every_row_in_its_full_report(client, as_role, w, monkeypatch):
+    from program.importing import outcome
+
+    monkeypatch.setattr(outcome, "SHOWN_ERRORS", 3)
+    monkeypatch.setattr(outcome, "SHOWN", 2)
+    as_role("clerk")
+    rows = [dict(new_row("new_tech_product", w), name=f"产品{n}", catalogue_ref=f"FULL-{n}",
+                 valid_from="不是日期" if n % 2 else "2026-01-01") for n in range(10)]
+    report_url, page = upload(client, "new_tech_product", workbook("new_tech_product", rows))
+    assert "有问题 5 行" in summary(page) and "显示前 3 处，全部见完整报告" in page
+    assert "显示前 2 条，全部见完整报告" in page
+    response = client.get(report_url + "listing/")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    listing = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert listing[0] == ["行号", "结果", "记录", "列", "原值", "新值或问题"]
+    assert sorted(r[0] for r in listing[1:] if r[1] == "有问题") == [3, 5, 7, 9, 11]
+    assert sorted(r[0] for r in listing[1:] if r[1] == "新建") == [2, 4, 6, 8, 10]
+    assert all("请输入日期" in r[5] for r in listing[1:] if r[1] == "有问题")
+
+
+def test_a_run_that_stopped_says_so_and_cannot_be_confirmed(client, as_role, w, app):
+    import json
+    import os
+
+    as_role("clerk")
+    report_url, _ = upload(client, "enterprise", workbook("enterprise", [new_row("enterprise", w)]))
+    token = report_url.rstrip("/").rsplit("/", 1)[1]
+    path = os.path.join(app.config["IMPORT_DIR"], token, "meta.json")
+    meta = json.load(open(path, encoding="utf-8"))
+    json.dump({**meta, "state": "committing", "beat": time.time() - 600}, open(path, "w", encoding="utf-8"))
+    page = client.get(report_url).get_data(as_text=True)
+    assert "中断" in page and 'http-equiv="refresh"' not in page
+    csrf = csrf_token(client, "/admin/enterprise/import/")
+    client.post(report_url + "commit/", data={"csrf_token": csrf})
+    assert models.ImportBatch.select().count() == 0
+
+
+def test_a_workbook_that_unpacks_too_large_or_too_long_is_refused(client, as_role, w, monkeypatch):
+    from program import sheets
+
+    as_role("clerk")
+    monkeypatch.setattr(sheets, "MAX_UNPACKED", 5000)
+    _, page = upload(client, "new_tech_product", workbook("new_tech_product", [new_row("new_tech_product", w)]))
+    assert "解压后的内容过大" in page
+    monkeypatch.setattr(sheets, "MAX_UNPACKED", 2 * 1024 * 1024 * 1024)
+    monkeypatch.setattr(sheets, "MAX_ROWS", 100)
+    data = _rezipped(workbook("new_tech_product", [new_row("new_tech_product", w)]), "xl/worksheets/sheet1.xml",
+                     lambda part: part.replace(b'<row r="2"', b'<row r="99999999999"').replace(b'r="A2"', b'r="A99999999999"'))
+    _, page = upload(client, "new_tech_product", data)
+    assert "超过 100 行" in page
+    assert models.NewTechProduct.select().count() == 1
+
+
+def test_the_cap_counts_a_changed_project_once(client, as_role, w):
+    models.PolicySetting.insert(key="annual_voucher_cap_per_enterprise", value="150000").on_conflict(
+        conflict_target=[models.PolicySetting.key], update={models.PolicySetting.value: "150000"}).execute()
+    project = factories.reopened(w["project"])  # 50,000 this year
+    as_role("clerk")
+    raised = dict(new_row("project", w), code=project.code, title=project.title, voucher_amount=60000)
+    added = dict(new_row("project", w), title="新增项目", voucher_amount=45000)
+    _, page = upload(client, "project", workbook("project", [raised, added]))
+    assert "有问题 0 行" in summary(page), page[page.find("import-errors"):][:500]
+
+
+def test_the_command_imports_only_for_an_account_that_may(app, w, tmp_path):
+    from tests.support import make_user
+
+    make_user("reader", "reviewer")
+    good = tmp_path / "企业.xlsx"
+    good.write_bytes(workbook("enterprise", [new_row("enterprise", w)]))
+    result = app.test_cli_runner().invoke(args=["import", "enterprise", str(good), "--user", "reader"])
+    assert result.exit_code == 1 and "无权导入企业" in result.output

@@ -132,3 +132,11 @@ def test_each_report_exports_with_the_screens_filters_and_totals(client, as_role
     exports = models.AuditLog.select().where(models.AuditLog.action == "export")
     assert [e.changes_dict["report"] for e in exports] == [
         "推荐机构活动开展情况_全部年度_未完成", "推荐机构活动开展情况_全部年度", "专业服务机构年度绩效评价_2025"]
+
+
+def test_a_cell_cut_at_excels_limit_stays_readable():
+    rows = [["a" * 32_756 + "&" * 20], ["<" * 40_000]]
+    data = b"".join(writers.xlsx_stream(["文字"], iter(rows)))
+    cells = [row[0].value for row in openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2)]
+    assert all(len(c) <= 32_767 and c.endswith("…（已截断）") for c in cells)
+    assert cells[0].startswith("a" * 100) and cells[1].startswith("<" * 100)

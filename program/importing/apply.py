@@ -16,7 +16,8 @@ import models
 from models import ImportBatch, ImportBatchItem, MultiChoiceField, db
 from program import audit, invariants, search
 from program.checks import RuleViolation
-from program.importing.plan import Planner, Report
+from program.importing.outcome import Report
+from program.importing.plan import Planner
 from program.importing.specs import SPECS, ImportSpec
 
 BULK = 500
@@ -98,7 +99,7 @@ def commit(spec: ImportSpec, user: Any, path: str, filename: str, sha256: str, c
                 institution=getattr(user, "institution_id", None), file_name=filename[:255], sha256=sha256)
             writer = _Writer(spec, batch, confirmed)
             report = Planner(spec, user, write=writer, progress=progress).run(path, filename, sha256)
-            if report.errors or report.file_error:
+            if report.problems or report.file_error:
                 raise ImportRefused(_first_problem(report))
             if report.digest != confirmed.digest:
                 raise ImportRefused("试导入之后数据已有变化（如所引用的记录被修改、编号或名称已被占用），"

@@ -5,7 +5,6 @@ within the file) and reported: what would be created, what would change
 from what to what, and every refusal by row and column. Nothing is
 written; apply.py runs the same plan again inside its transaction, and a
 digest of the plan tells it whether anything changed in between."""
-import dataclasses
 import hashlib
 import re
 from decimal import Decimal
@@ -13,50 +12,15 @@ from typing import Any, Callable, Optional
 
 import compat
 import models
-from models import MultiChoiceField, Project
-from program import invariants, locks, parameters, policy
-from program.checks import RuleViolation, yuan
+from models import MultiChoiceField
+from program import policy
 from program.importing import values
-from program.importing.specs import GENERATED, ImportSpec, natural_key
+from program.importing.outcome import Listing, Report
+from program.importing.rowchecks import REQUIRED, RowChecks
+from program.importing.specs import ImportSpec, natural_key
 from program.sheets import SheetError, normalize, read
 
 CHUNK = 1000
-# Rows of each kind kept for the screen (the counts and every error are kept whole).
-SHOWN = 500
-REQUIRED = "此项为必填项"
-
-
-@dataclasses.dataclass
-class Report:
-    table: str
-    filename: str
-    sha256: str = ""
-    columns: list = dataclasses.field(default_factory=list)   # the file's headers that are imported
-    ignored: list = dataclasses.field(default_factory=list)   # headers that are not
-    counts: dict = dataclasses.field(default_factory=lambda: {"create": 0, "update": 0, "unchanged": 0, "error": 0})
-    errors: list = dataclasses.field(default_factory=list)    # [row, column, message]
-    creates: list = dataclasses.field(default_factory=list)   # [row, key, [[label, new]]]
-    updates: list = dataclasses.field(default_factory=list)   # [row, key, [[label, old, new]]]
-    versions: dict = dataclasses.field(default_factory=dict)  # row -> [record id, version]
-    file_error: Optional[str] = None
-    digest: str = ""
-
-    @property
-    def rows(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def clean(self) -> bool:
-        return not self.file_error and not self.errors and self.rows > 0
-
-    def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Report":
-        data = dict(data)
-        data["versions"] = {int(k): v for k, v in data.get("versions", {}).items()}
-        return cls(**data)
 
 
 def _aliases(spec: ImportSpec) -> dict:
@@ -108,16 +72,16 @@ class Planner:
     `write` to have each clean row written as it is planned."""
 
     def __init__(self, spec: ImportSpec, user: Any, write: Optional[Callable] = None,
-                 progress: Optional[Callable] = None):
+                 progress: Optional[Callable] = None, listing: Optional[Listing] = None):
         self.spec, self.user, self.write, self.progress = spec, user, write, progress
         self.model = spec.model
         self.related = values.Related(user)
-        self.seen: dict = {}          # (field, value) -> first row that holds it
-        self.running: dict = {}       # (enterprise, year) -> the file's vouchers (annual cap)
+        self.checks = RowChecks(spec, writing=write is not None)
+        self.listing = listing
         self.hash = hashlib.sha256()
         owner = policy.owner_field(user, spec.table) if user is not None and policy.is_scoped(user) else None
         self.forced = {owner: user.institution_id} if owner else {}
-        self.unique = [n for n in spec.fields if self.model._meta.fields[n].unique]
+        self.unique = self.checks.unique
 
     # --- the file -------------------------------------------------------------------
     def run(self, path: str, filename: str, sha256: str = "") -> Report:
@@ -234,17 +198,20 @@ class Planner:
         record = self._record(stored, vals, failed)
         labels = {name: label for _, name, label in columns}
         labels.update({name: self.spec.label(name) for name in self.forced})
-        problems = [(label, message) for _, label, message in problems]
-        missing = self._required(record, failed)
-        problems += [(labels.get(name, self.spec.label(name)), REQUIRED) for name in missing]
-        problems += self._rules(record, stored, failed | set(missing), labels)
-        problems += self._unique(number, record, stored, taken, labels)
-        if not problems and isinstance(record, Project):
-            problems += self._annual_cap(record, stored, labels)
+        checks = self.checks
+        problems = checks.example(vals) + [(label, message) for _, label, message in problems]
+        missing = checks.required(record, failed)
+        problems += [(checks.label(labels, name), REQUIRED) for name in missing]
+        problems += checks.unknown_code(vals, stored, labels)
+        problems += checks.rules(record, stored, failed | set(missing), labels)
+        problems += checks.unique_values(number, record, stored, taken, labels)
+        if not problems:
+            problems += checks.annual_cap(record, stored, labels)
         problems = list(dict.fromkeys(problems))
         if problems:
-            report.counts["error"] += 1
-            report.errors.extend([number, label, message] for label, message in problems)
+            report.refused(number, problems)
+            if self.listing:
+                self.listing.refused(number, _key_text(key), problems)
             self.hash.update(f"{number}|error|{problems}".encode())
             return
         self._clean(number, record, stored, vals, labels, report)
@@ -271,17 +238,17 @@ class Planner:
         if stored is None:
             action, before = "create", None
             new = [[labels[n], self._new_value(record, n, vals)] for n in labels if n in vals]
-            if len(report.creates) < SHOWN:
-                report.creates.append([number, shown_key, new])
+            report.created(number, shown_key, new)
+            if self.listing:
+                self.listing.created(number, shown_key, new)
             self.hash.update(f"{number}|create|{new}".encode())
         else:
             changed = self._changes(record, stored, vals, labels)
             action, before = ("update" if changed else "unchanged"), stored
-            report.versions[number] = [stored.id, stored.version]
-            if changed and len(report.updates) < SHOWN:
-                report.updates.append([number, shown_key, changed])
+            report.matched(number, shown_key, stored, changed)
+            if self.listing:
+                self.listing.matched(number, shown_key, changed)
             self.hash.update(f"{number}|{action}|{stored.id}|{stored.version}|{changed}".encode())
-        report.counts[action] += 1
         if self.write and action != "unchanged":
             self.write(number, action, record, before)
 
@@ -297,79 +264,8 @@ class Planner:
                 for n in labels if n in vals
                 and not _equal(fields[n], compat.stored(stored, n), compat.stored(record, n))]
 
-    def _required(self, record, failed):
-        """The fields a record must have that this one lacks."""
-        found = []
-        for name in self.spec.fields:
-            field = self.model._meta.fields[name]
-            if name in failed or field.null or name in GENERATED.get(self.model, ()):
-                continue
-            if compat.stored(record, name) in (None, "") and field.default is None:
-                found.append(name)
-        return found
-
-    def _rules(self, record, stored, failed, labels):
-        found = []
-        try:
-            if stored is not None:
-                locks.enforce(record)
-        except RuleViolation as exc:
-            found.extend(exc.every)
-        try:
-            found.extend(invariants.violations(record))
-        except (TypeError, AttributeError, ValueError):
-            # A rule comparing a value this row failed to give: the cell's own
-            # message already says what is wrong.
-            if not failed:
-                raise
-        return [(labels.get(v.field, self.spec.label(v.field) if v.field in self.model._meta.fields else "整行"),
-                 v.message) for v in found if v.field not in failed]
-
-    def _unique(self, number, record, stored, taken, labels):
-        found = []
-        key = natural_key(self.spec, {n: compat.stored(record, n) for n in self.spec.fields})
-        if key and isinstance(key[0], tuple):
-            # A record named by several fields (an event: its institution,
-            # date and title) twice in one file.
-            first = self.seen.setdefault(key, number)
-            if first != number:
-                names = "、".join(self.spec.label(n) for n in key[0])
-                found.append((labels.get(key[0][-1], self.spec.label(key[0][-1])),
-                              f"与第 {first} 行是同一条记录（{names}均相同）"))
-        for name in self.unique:
-            value = compat.stored(record, name)
-            if value in (None, ""):
-                continue
-            label = labels.get(name, self.spec.label(name))
-            holder = taken.get((name, value))
-            if holder is not None and (stored is None or holder != stored.id):
-                found.append((label, f"{label}“{value}”已存在，不能重复"))
-            first = self.seen.setdefault((name, value), number)
-            if first != number:
-                found.append((label, f"{label}“{value}”与第 {first} 行重复"))
-        return found
-
-    def _annual_cap(self, record, stored, labels):
-        """The annual cap (rules.annual_voucher_cap) with the file's own
-        earlier rows counted, as they will be once written."""
-        cap = parameters.number("annual_voucher_cap_per_enterprise")
-        if cap is None or record.voucher_amount is None:
-            return []
-        year = (record.created_at or models.now()).year
-        key = (record.enterprise_id, year)
-        # When the plan is being written (apply.py), the earlier rows are in
-        # the table already and counted there.
-        earlier = self.running.get(key, Decimal("0.00")) if self.write is None else Decimal("0.00")
-        total = Project.vouchers_in_year(record.enterprise_id, year, excluding=record.id) + earlier \
-            + record.voucher_amount
-        if total > cap:
-            label = labels.get("voucher_amount", self.spec.label("voucher_amount"))
-            return [(label, f"该企业 {year} 年度创新券金额合计将为 {yuan(total)}，超过年度上限 {yuan(cap)}")]
-        self.running[key] = earlier + record.voucher_amount
-        return []
-
-
 def plan(spec: ImportSpec, user: Any, path: str, filename: str, sha256: str = "",
-         progress: Optional[Callable] = None) -> Report:
-    """The test run: the report, nothing written."""
-    return Planner(spec, user, progress=progress).run(path, filename, sha256)
+         progress: Optional[Callable] = None, listing: Optional[Listing] = None) -> Report:
+    """The test run: the report (and, given a listing, every row's outcome
+    written to it), nothing written to the database."""
+    return Planner(spec, user, progress=progress, listing=listing).run(path, filename, sha256)

@@ -15,6 +15,11 @@ from models import (
     RecommendingInstitution,
     ServiceInstitution,
 )
+from program.checks import credit_code_check_char
+
+def _code(body):
+    return body + credit_code_check_char(body)
+
 
 EXAMPLE_CONTACT = {"contact_name": "张明", "contact_phone": "010-62345678", "contact_email": "zhangming@example.cn"}
 
@@ -52,7 +57,7 @@ SPECS = {spec.table: spec for spec in (
         ("name", "kind", "credit_code", "district", "employee_count", "annual_revenue", *CONTACTS,
          "recommended_by"),
         keys=("credit_code", "name"), bulk=True,
-        example={"name": "北京示例科技有限公司", "kind": "small", "credit_code": "91110108MA01ABCD1X",
+        example={"name": "北京示例科技有限公司", "kind": "small", "credit_code": _code("91110108MA01ABCD1"),
                  "district": "haidian", "employee_count": 35, "annual_revenue": "12500000.00",
                  **EXAMPLE_CONTACT}),
     ImportSpec(
@@ -60,12 +65,12 @@ SPECS = {spec.table: spec for spec in (
         ("name", "category", "recognition_ref", "service_institution", "member_unit", "capabilities", *CONTACTS),
         keys=("name",),
         example={"name": "示例材料检测重点实验室", "category": "beijing_key_lab", "recognition_ref": "京科发〔2024〕12号",
-                 "capabilities": ["testing", "joint_rd"], **EXAMPLE_CONTACT}),
+                 "service_institution": "北京新材料发展中心", "capabilities": ["testing", "joint_rd"], **EXAMPLE_CONTACT}),
     ImportSpec(
         DomainCenterMember,
         ("name", "credit_code", "org_type", "domain_center", "field", *CONTACTS),
         keys=("credit_code", "name"),
-        example={"name": "北京示例新材料有限公司", "credit_code": "91110105MA02EFGH3Y", "org_type": "private_enterprise",
+        example={"name": "北京示例新材料有限公司", "credit_code": _code("91110105MA02EFGH3"), "org_type": "private_enterprise",
                  "domain_center": "北京新材料发展中心", "field": "new_materials", **EXAMPLE_CONTACT}),
     ImportSpec(
         NewTechProduct,
@@ -78,7 +83,7 @@ SPECS = {spec.table: spec for spec in (
         ("name", "credit_code", *CONTACTS, "served_enterprise_count", "promised_event_count", "work_mechanism",
          "safeguards", "introduction", "service_features"),
         keys=("credit_code", "name"), bulk=True,
-        example={"name": "北京示例科技企业孵化器有限公司", "credit_code": "91110108MA03IJKL5Z", **EXAMPLE_CONTACT,
+        example={"name": "北京示例科技企业孵化器有限公司", "credit_code": _code("91110108MA03JKLM5"), **EXAMPLE_CONTACT,
                  "served_enterprise_count": 60, "promised_event_count": 6,
                  "work_mechanism": "设专人对接入孵企业，每季度走访", "safeguards": "成立创新券工作小组"}),
     ImportSpec(
@@ -86,7 +91,7 @@ SPECS = {spec.table: spec for spec in (
         ("name", "credit_code", "parent_org_name", "parent_org_type", "parent_in_platform",
          "is_independent_legal_entity", "is_domain_center", "domain", *CONTACTS),
         keys=("credit_code", "name"), bulk=True,
-        example={"name": "示例大学技术转移中心", "credit_code": "12110000MB0123456Q", "parent_org_name": "示例大学",
+        example={"name": "示例大学技术转移中心", "credit_code": _code("12110000MB0123456"), "parent_org_name": "示例大学",
                  "parent_org_type": "university", "parent_in_platform": True, "is_independent_legal_entity": True,
                  "is_domain_center": False, **EXAMPLE_CONTACT}),
     ImportSpec(

@@ -13,11 +13,13 @@ import time
 import uuid
 from typing import Any, Callable, Optional
 
-from program.importing.plan import Report
+from program.importing.outcome import Report
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 # Staged files nobody confirmed are removed after a day.
 KEEP_SECONDS = 24 * 3600
+# A run reports progress every thousand rows; this long without it, it stopped.
+STALLED = 120
 
 
 class TooLarge(Exception):
@@ -52,9 +54,21 @@ class Staged:
         return self._read_json("meta.json") or {}
 
     def update(self, **changes: Any) -> dict:
-        meta = {**self.meta, **changes}
+        meta = {**self.meta, **changes, "beat": time.time()}
         self._write_json("meta.json", meta)
         return meta
+
+    @property
+    def stalled(self) -> bool:
+        """A run that stopped without finishing (its worker was restarted or
+        killed): no progress for STALLED seconds. Its transaction rolled
+        back with it."""
+        meta = self.meta
+        return meta.get("state") in ("testing", "committing") and time.time() - meta.get("beat", 0) > STALLED
+
+    @property
+    def listing(self) -> str:
+        return os.path.join(self.path, "listing.csv")
 
     @property
     def report(self) -> Optional[Report]:

@@ -106,6 +106,9 @@ def _multi(field, value):
     return sorted({_choice(field.options, part.strip()) for part in parts})
 
 
+_BY_KIND = ((BooleanField, _boolean), (IntegerField, _integer), (DecimalField, _decimal), (DateField, _date))
+
+
 def read(field: Any, value: Any, related: "Related") -> Any:
     """The cell's value for the field (None for an empty cell)."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -113,17 +116,16 @@ def read(field: Any, value: Any, related: "Related") -> Any:
     if isinstance(field, MultiChoiceField):
         return _multi(field, value)
     if isinstance(field, ForeignKeyField):
-        return related.resolve(field, cell_text(value))
+        return related.resolve(field, text(value) or "")
     if field.choices:
         return _choice(field.choices, cell_text(value))
-    if isinstance(field, BooleanField):
-        return _boolean(value)
-    if isinstance(field, IntegerField):
-        return _integer(value)
-    if isinstance(field, DecimalField):
-        return _decimal(value)
-    if isinstance(field, DateField):
-        return _date(value)
+    for kind, parse in _BY_KIND:
+        if isinstance(field, kind):
+            return parse(value)
+    if field.name == "credit_code":
+        # As checks.check_credit_code keeps it, so that the record it names
+        # is found before the rules run.
+        return (text(value) or "").upper() or None
     return text(value)
 
 

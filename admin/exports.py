@@ -26,7 +26,7 @@ class ExportMixin:
         its details page (the record as a clerk reads it, in that order)."""
         return [c for c, _ in compat.export_columns(self)]
 
-    def export_rows(self):
+    def export_rows(self, for_csv=False):
         """The list's rows as the list shows them (search, filters, sort), read
         in batches of ids so memory stays flat whatever the size."""
         view_args = compat.list_arguments(self)
@@ -35,7 +35,10 @@ class ExportMixin:
         order = self.list_order(sort[0] if sort else None, view_args.sort_desc)
         columns = self.export_names()
         if self.export_typed_fast(columns):
-            read = typed_rows.reader(self.model, columns)
+            read = typed_rows.Reader(self.model, columns, BATCH, for_csv)
+            if not order or order == [("id", True)]:
+                yield from read.pages(query)
+                return
             for chunk in self._id_batches(query, joins, order):
                 yield from read(chunk)
             return
@@ -70,7 +73,7 @@ class ExportMixin:
             page = query.order_by(self.model.id.desc()).limit(BATCH)
             if last is not None:
                 page = page.where(self.model.id < last)
-            chunk = [i for (i,) in page.tuples()]
+            chunk = [i for (i,) in models.db.execute(page).fetchall()]
             if not chunk:
                 return
             yield chunk
@@ -88,7 +91,7 @@ class ExportMixin:
         stamp = f"{models.now():%Y%m%d_%H%M%S}"
         quoted = urllib.parse.quote(f"{self.name}_{stamp}.{export_type}")
         return Response(
-            stream_with_context(stream(headers, self.export_rows())),
+            stream_with_context(stream(headers, self.export_rows(for_csv=export_type == "csv"))),
             mimetype=MIMETYPES[export_type],
             headers={"Content-Disposition": f"attachment; filename={self.table}_{stamp}.{export_type}; "
                                             f"filename*=UTF-8''{quoted}",

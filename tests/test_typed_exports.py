@@ -140,3 +140,15 @@ def test_a_cell_cut_at_excels_limit_stays_readable():
     cells = [row[0].value for row in openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2)]
     assert all(len(c) <= 32_767 and c.endswith("…（已截断）") for c in cells)
     assert cells[0].startswith("a" * 100) and cells[1].startswith("<" * 100)
+
+
+def test_the_largest_amount_exports_to_the_fen(client, as_role):
+    w = factories.world()
+    factories.enterprise(name="十四位金额", annual_revenue=Decimal("999999999999.99"),
+                         recommended_by=w["recommending_institution"])
+    as_role("clerk")
+    body = client.get("/admin/enterprise/export/csv/?search=十四位金额").get_data(as_text=True)
+    table = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert table[1][table[0].index("年营业收入（元）")] == "999999999999.99"
+    _, headers, rows = _sheet(client, "/admin/enterprise/export/xlsx/?search=十四位金额")
+    assert rows[0][headers.index("年营业收入（元）")].value == 999999999999.99

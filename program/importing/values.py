@@ -3,6 +3,7 @@ cannot be: enumerations by their Chinese name (or stored word), yes/no in
 words, amounts and dates as Excel or a clerk writes them, related records
 by name or code."""
 import datetime
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
@@ -35,13 +36,19 @@ def text(value: Any) -> Optional[str]:
     return result or None
 
 
+@functools.lru_cache(maxsize=64)
+def _words(choices):
+    """An enumeration's words by their Chinese names and by themselves,
+    as normalize() writes them."""
+    return {**{normalize(word): word for word, _ in choices}, **{normalize(label): word for word, label in choices}}
+
+
 def _choice(choices, value):
-    wanted = normalize(value)
-    for word, label in choices:
-        if wanted in (normalize(label), normalize(word)):
-            return word
-    allowed = "、".join(label for _, label in choices)
-    raise CellError(f"“{value}”不是可选的值；可选：{allowed}")
+    word = _words(choices).get(normalize(value))
+    if word is None:
+        allowed = "、".join(label for _, label in choices)
+        raise CellError(f"“{value}”不是可选的值；可选：{allowed}")
+    return word
 
 
 def _boolean(value):

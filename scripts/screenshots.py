@@ -1,6 +1,6 @@
 """The README's screenshots (docs/screenshots/), taken in Debian's Chromium
 on the demo data set in a throwaway instance: the 工作台, the project list,
-a project form with its refusals, a record's history.
+a project form with its refusals, a record's history, an import's test run.
 
     .venv/bin/python scripts/screenshots.py
 
@@ -8,6 +8,7 @@ Needs Chromium (`apt-get install chromium`) and, for readable Chinese, a CJK
 font (`apt-get install fonts-noto-cjk`); with pngquant (`apt-get install
 pngquant`) the files are made small.
 """
+import io
 import os
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import threading
 
+import openpyxl
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
@@ -84,6 +86,26 @@ def take(base):
         page.wait_for_load_state()
         page.goto(details)
         page.locator("#record-history").screenshot(path=os.path.join(OUT, "history.png"))
+
+        # An import's test run: the enterprise list exported, one contact
+        # changed, one district mistyped, one enterprise added.
+        book = openpyxl.load_workbook(io.BytesIO(page.request.get(base + "/admin/enterprise/export/xlsx/").body()))
+        sheet = book.active
+        headers = [c.value for c in sheet[1]]
+        sheet.cell(row=2, column=headers.index("联系人") + 1, value="王晓雨")
+        sheet.cell(row=4, column=headers.index("所在区") + 1, value="滨海新区")
+        sheet.append([{"企业（团队）名称": "北京星河智造科技有限公司", "类型": "小型企业", "所在区": "海淀区",
+                       "统一社会信用代码": "91110108MA01ABCD1E", "联系人": "赵敏"}.get(h) for h in headers])
+        upload = os.path.join(os.path.dirname(OUT), "企业名录.xlsx")
+        book.save(upload)
+        try:
+            page.goto(base + "/admin/enterprise/import/")
+            page.set_input_files("#file", upload)
+            page.click("#import-form button[type=submit]")
+            page.wait_for_selector("#import-summary")
+            page.screenshot(path=os.path.join(OUT, "import-report.png"))
+        finally:
+            os.remove(upload)
         browser.close()
 
 

@@ -2,12 +2,14 @@
 the template, the upload (the file box in Chinese), the test run's report
 with its refusals, a corrected file, the confirmation and the batch."""
 import io
+import re
 
 import openpyxl
 
 import models
 from tests import factories
 from tests.browser import needs_browser
+from tests.test_no_english import foreign
 from tests.support import PASSWORD, make_user
 
 pytestmark = needs_browser
@@ -22,6 +24,11 @@ def _file(tmp_path, name, rows):
     path = tmp_path / name
     book.save(path)
     return str(path)
+
+
+def _words(browser_page):
+    """The page's text but the file's SHA-256 (a fingerprint, shown as such)."""
+    return re.sub(r"SHA-256 [0-9a-f]+", "", browser_page.inner_text("body"))
 
 
 def test_a_clerk_imports_products_from_a_spreadsheet(page, tmp_path):
@@ -48,6 +55,7 @@ def test_a_clerk_imports_products_from_a_spreadsheet(page, tmp_path):
     errors = browser_page.inner_text("#import-errors")
     assert "早于有效期起" in errors and "请输入日期" in errors and "与第 2 行重复" in errors
     assert browser_page.locator("#import-confirm").count() == 0
+    assert foreign(_words(browser_page), {"XJS-NEW-1"}) == set()
     page.shot("import-refusals")
 
     page.go("/admin/new_tech_product/import/")
@@ -59,6 +67,7 @@ def test_a_clerk_imports_products_from_a_spreadsheet(page, tmp_path):
     assert "XJS-NEW-2" in browser_page.inner_text("#import-creates")
     page.submit("#import-confirm button[type=submit]")
     assert "已导入：新建 2 条" in browser_page.inner_text("#import-done")
+    assert foreign(_words(browser_page), {"XJS-NEW-1", "XJS-NEW-2"}) == set()
     assert models.NewTechProduct.select().where(models.NewTechProduct.catalogue_ref.startswith("XJS-NEW")).count() == 2
     page.shot("import-done")
     browser_page.click("#import-done a >> nth=0")

@@ -134,6 +134,13 @@ def test_template_filled_then_test_run_then_confirm_writes_the_row(client, as_ro
     assert headers == [SPECS[table].label(n) for n in SPECS[table].fields]
     assert all(c.comment is not None and c.value in c.comment.text for c in sheet[1])
     assert sheet.max_row == 2 and allowed.title == "可选值"
+    listed = {c.value for row in allowed.iter_rows() for c in row}
+    for name in SPECS[table].fields:
+        field = SPECS[table].model._meta.fields[name]
+        if field.choices:
+            assert {label for _, label in field.choices} <= listed, name
+    if "status" in SPECS[table].model._meta.fields:
+        assert "草稿" in listed
     sheet.delete_rows(2)
     names = {SPECS[table].label(n): n for n in SPECS[table].fields}
     row = new_row(table, w)
@@ -170,7 +177,8 @@ def test_a_file_with_errors_lists_every_one_and_writes_nothing(client, as_role, 
     # The third row repeats the first: a second record of the same name or
     # code (projects may share a title).
     assert f"有问题 {1 if table == 'project' else 2} 行" in summary(page)
-    errors = re.findall(r"<tr class=\"table-warning\"><td>第 (\d+) 行</td><td>([^<]*)</td><td>([^<]*)</td>", page)
+    errors = re.findall(r'<tr class="table-warning"><td class="text-nowrap">第 (\d+) 行</td>'
+                        r'<td class="text-nowrap">([^<]*)</td><td>([^<]*)</td>', page)
     bad_columns = {SPECS[table].label(n) for n in bad_row(table, w)[0] if n in dict(bad_row(table, w)[0])}
     third = [e for e in errors if e[0] == "3"]
     assert len(third) >= 3, errors

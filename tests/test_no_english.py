@@ -26,7 +26,9 @@ pytestmark = [needs_browser, walked_once]
 # Units, formats and codes a Chinese office writes in Latin letters.
 ALLOWED = {"CSV", "XLSX", "KB", "MB", "PDF", "PNG", "JPG", "JPEG", "Word", "Excel", "SHA-256", "CXQ", "ID",
            "doc", "docx", "xls", "xlsx",
-           "Email", "E-mail", "URL", "IP"}
+           "Email", "E-mail", "URL", "IP",
+           # the encodings a CSV to import may be saved in, as Excel names them
+           "UTF-8", "GB18030"}
 # The password rule names a common password as its example (program/passwords.py).
 PASSWORD_RULE_PAGES = ("/change-password", "/admin/user/")
 PATTERNS = (
@@ -171,6 +173,8 @@ class Walk:
             return
         news = self.links("a[href*='/new/']")
         details = self.links("table a[href*='/details/?id=']")
+        for path in self.links("#import-link")[:1]:
+            self.visit(path)  # 导入: the upload page, its steps and recent batches
         for path in news[:1]:
             if self.visit(path):
                 self.widgets(path)

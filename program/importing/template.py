@@ -109,6 +109,14 @@ def workbook(spec: ImportSpec) -> bytes:
                                       formula1=f"{quote_sheetname('可选值')}!${column}$2:${column}${len(allowed) + 1}")
                 sheet.add_data_validation(rule)
                 rule.add(f"{letter}2:{letter}100000")
+    status = spec.model._meta.fields.get("status")
+    if status is not None:
+        # The states, for reference: an import never sets one.
+        column = choice_column + 1
+        choices.cell(row=1, column=column, value="状态（仅供参考：导入不能设置状态，新记录以草稿进入）").font = Font(bold=True)
+        for row, (_, label) in enumerate(status.choices, 2):
+            choices.cell(row=row, column=column, value=label)
+        choices.column_dimensions[get_column_letter(column)].width = 44
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

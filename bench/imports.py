@@ -23,21 +23,11 @@ sys.path.insert(0, ROOT)
 DATA = os.path.join(ROOT, "bench", "data")
 
 
-def credit_code(n):
-    from program.checks import CREDIT_CODE_CHARSET, credit_code_check_char
-
-    digits = []
-    for _ in range(9):
-        digits.append(CREDIT_CODE_CHARSET[n % 31])
-        n //= 31
-    body = "91110108" + "".join(reversed(digits))
-    return body + credit_code_check_char(body)
-
-
 def write_file(path, rows, institutions):
     from openpyxl import Workbook
 
     from program.importing.specs import SPECS
+    from tests.factories import credit_code
 
     spec = SPECS["enterprise"]
     book = Workbook(write_only=True)

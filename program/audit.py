@@ -70,17 +70,7 @@ def record_many(entries: list) -> None:
 def record(user: Any, action: str, model: Optional[str] = None, object_id: Optional[int] = None,
            before: Optional[dict] = None, after: Optional[dict] = None, username: Optional[str] = None,
            extra: Optional[dict] = None) -> AuditLog:
-    changes = diff(before, after) if (before is not None or after is not None) else {}
-    if extra:
-        changes.update({k: v for k, v in extra.items() if k not in SECRET_FIELDS})
-    return AuditLog.create(
-        user=user if getattr(user, "id", None) else None,
-        username=username or getattr(user, "username", None),
-        action=action,
-        model=model,
-        object_id=object_id,
-        changes=json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
-    )
+    return AuditLog.create(**entry(user, action, model, object_id, before, after, username, extra))
 
 
 # The trail's own actions (a transition's are its label, workflow.action_label).

@@ -206,6 +206,17 @@ def test_an_export_imports_back_with_no_change(client, as_role, w, table):
     assert f"将新建 0 条，将更新 0 条，无变化 {n} 条，有问题 0 行" in summary(page), page[page.find("import-errors"):][:2000]
 
 
+def _one_changed(client, table, w):
+    """The export with one change, tested: (report url, page, field, the
+    record it changes). A contracted project's title is locked: reopened."""
+    model = SPECS[table].model
+    if table == "project":
+        factories.reopened(w["project"])
+    data, field = _changed_export(client, table)
+    report_url, page = upload(client, table, data)
+    return report_url, page, field, model.select().order_by(model.id).first()  # the export's last row
+
+
 def _changed_export(client, table):
     """The export with one importable text cell changed in its last row."""
     book = openpyxl.load_workbook(io.BytesIO(export_xlsx(client, table)))
@@ -241,13 +252,9 @@ def test_an_edit_between_test_run_and_confirmation_is_caught(client, as_role, w,
 def test_an_unchanged_batch_is_undone_and_a_changed_one_is_not(client, as_role, w, table):
     as_role("clerk")
     model = SPECS[table].model
-    if table == "project":
-        factories.reopened(w["project"])
-    data, field = _changed_export(client, table)
-    report_url, _ = upload(client, table, data)
+    report_url, _, field, updated = _one_changed(client, table, w)
     confirm(client, report_url)
-    updated = model.select().order_by(model.id).first()  # the export's last row: the oldest
-    old = getattr(updated, field)
+    old = getattr(model.get_by_id(updated.id), field)
     assert old == (77 if field == "participant_count" else "改过的值")
     report_url, _ = upload(client, table, workbook(table, [new_row(table, w)]))
     confirm(client, report_url)
@@ -272,12 +279,8 @@ def test_an_unchanged_batch_is_undone_and_a_changed_one_is_not(client, as_role, 
 def test_undo_restores_the_values_before_the_import(client, as_role, w, table):
     as_role("clerk")
     model = SPECS[table].model
-    if table == "project":
-        factories.reopened(w["project"])
-    record = model.select().order_by(model.id).first()  # the export's last row
+    report_url, page, field, record = _one_changed(client, table, w)
     before = {name: getattr(record, name) for name in SPECS[table].fields}
-    data, field = _changed_export(client, table)
-    report_url, page = upload(client, table, data)
     assert "将更新 1 条" in summary(page)
     confirm(client, report_url)
     assert getattr(model.get_by_id(record.id), field) != before[field]

@@ -201,6 +201,11 @@ PROJECT_STATUSES = Choices(
     ("contracted", "已签合同"),
     ("passed", "结题通过"),
     ("failed", "结题未通过"),
+    # Redemption (兑付, DOMAIN.md §6): the lab is paid for the work.
+    ("redemption_requested", "已申请兑付"),
+    ("redeemed", "已兑付"),
+    # A voucher that lapsed by its deadlines (DOMAIN.md §6).
+    ("voided", "已作废"),
 )
 
 COMPLETION_RESULTS = Choices(
@@ -759,14 +764,30 @@ class Project(BaseModel):
     )
     completion_reason = text("专家意见", null=True)
     liable_party = CharField(max_length=20, choices=LIABLE_PARTIES, null=True, verbose_name="责任方")
+    # 兑付 (DOMAIN.md §6): asked for by the office on the lab's behalf,
+    # decided by another clerk.
+    redemption_amount = money("兑付金额（元）", null=True,
+                              help_text="不超过创新券金额，也不超过合同约定的创新券额度")
+    invoice_no = CharField(max_length=60, null=True, verbose_name="发票号码")
+    redemption_requested_on = DateField(null=True, verbose_name="兑付申请日期")
+    redemption_requested_by = ForeignKeyField(
+        User, null=True, backref="+", on_delete="RESTRICT", verbose_name="兑付申请人"
+    )
+    redeemed_on = DateField(null=True, verbose_name="兑付日期")
+    payment_ref = CharField(max_length=60, null=True, verbose_name="兑付凭证号")
+    void_reason = text("作废原因", max_length=500, null=True)
 
     display_fields = ("code", "title")
+
+    # States whose voucher no longer counts against the annual cap.
+    NOT_COUNTED = ("rejected", "voided")
 
     class Meta:
         verbose_name = "创新券项目"
         # The work queue: each waiting state, oldest first (migrations/m0002).
         indexes = ((("status", "created_at"), False), (("status", "submitted_at"), False),
-                   (("status", "voucher_granted_on"), False), (("status", "contract_signed_on"), False))
+                   (("status", "voucher_granted_on"), False), (("status", "contract_signed_on"), False),
+                   (("status", "redemption_requested_on"), False))
 
     def __str__(self):
         return f"{self.code} {self.title}"
@@ -779,10 +800,12 @@ class Project(BaseModel):
     @classmethod
     def vouchers_in_year(cls, enterprise_id, year, excluding=None):
         """The enterprise's voucher amounts applied for in the year (all but
-        the rejected), summed in Decimal (the annual cap)."""
+        the rejected and the voided: a lapsed voucher frees the cap),
+        summed in Decimal (the annual cap)."""
         start, end = datetime.datetime(year, 1, 1), datetime.datetime(year + 1, 1, 1)
         query = cls.select(cls.voucher_amount).where(
-            cls.enterprise == enterprise_id, cls.created_at >= start, cls.created_at < end, cls.status != "rejected")
+            cls.enterprise == enterprise_id, cls.created_at >= start, cls.created_at < end,
+            cls.status.not_in(cls.NOT_COUNTED))
         if excluding is not None:
             query = query.where(cls.id != excluding)
         return sum((amount for (amount,) in query.tuples()), decimal.Decimal("0.00"))

@@ -293,6 +293,8 @@ class DemoData(Demo):
             project.submitted_by = self.applicant
             project.submitted_at = datetime.datetime.combine(
                 decided_on - datetime.timedelta(days=7 + spread % 30), datetime.time(9 + spread % 8, 30))
+        if status == "granted":
+            self.lapsed(project)
         if status in ("contracted", "passed", "failed"):
             # R10: signed after the grant, with the voucher clause and amount.
             project.contract_amount = contract_amount
@@ -302,10 +304,37 @@ class DemoData(Demo):
         if status == "passed":
             project.completion_result = "passed"
             project.completion_reason = "项目按合同完成，材料齐全，同意结题。"
+            self.redemption(project)
         if status == "failed":
             project.completion_result = "failed"
             project.completion_reason = "未按合同约定完成研发任务，成果不达标。"
             project.liable_party = rnd.choice(("enterprise", "lab", "both", "per_contract"))
+
+    def lapsed(self, project):
+        """Of the granted projects, one in four let its contract deadline
+        pass (DOMAIN.md §6): voided, its reason given (derived from the
+        title, not drawn)."""
+        if len(project.title) % 4 == 0:
+            project.status = "voided"
+            project.void_reason = "发放后 15 日内未登记合同，创新券已作废"
+
+    def redemption(self, project):
+        """Of the passed projects, a third asked for redemption and a third
+        redeemed (derived from the title, not drawn: the demo's other values
+        stay as they were)."""
+        step = len(project.title) % 3
+        if step == 0:
+            return
+        asked = min(project.contract_signed_on + datetime.timedelta(days=90), self.today)
+        project.redemption_amount = project.contract_voucher_amount
+        project.invoice_no = f"No.{project.contract_signed_on:%Y%m%d}{len(project.title):02d}"
+        project.redemption_requested_on = asked
+        project.redemption_requested_by = self.applicant
+        project.status = "redemption_requested"
+        if step == 2:
+            project.status = "redeemed"
+            project.redeemed_on = min(asked + datetime.timedelta(days=20), self.today)
+            project.payment_ref = f"兑付〔{asked.year}〕{len(project.title)}号"
 
     def purchases_of(self, project, contract_amount):
         """R11: valid on the purchase date, together at most the cap in force."""

@@ -52,7 +52,8 @@ SUFFIX = ("科技有限公司", "信息技术有限公司", "生物科技有限�
 
 # Project states in proportion: every state present, most projects further along.
 PROJECT_STATES = (("draft", 5), ("submitted", 8), ("rejected", 7), ("granted", 15),
-                  ("contracted", 25), ("passed", 32), ("failed", 8))
+                  ("contracted", 25), ("passed", 32), ("failed", 8),
+                  ("redemption_requested", 3), ("redeemed", 5), ("voided", 2))
 
 CHUNK = 5000
 
@@ -218,7 +219,9 @@ class ScaleSeed:
                       Project.priority_theme, Project.voucher_amount, Project.contract_amount,
                       Project.voucher_granted_on, Project.contract_signed_on, Project.contract_has_voucher_clause,
                       Project.contract_voucher_amount, Project.status, Project.completion_result,
-                      Project.completion_reason, Project.liable_party, Project.created_at, Project.updated_at)
+                      Project.completion_reason, Project.liable_party, Project.created_at, Project.updated_at,
+                      Project.redemption_amount, Project.invoice_no, Project.redemption_requested_on,
+                      Project.redeemed_on, Project.payment_ref, Project.void_reason)
 
     def projects(self):
         states = [s for s, weight in PROJECT_STATES for _ in range(weight)]
@@ -245,15 +248,16 @@ class ScaleSeed:
         voucher = contract / 2
         created = datetime.datetime(year, 1, 1, 9) + datetime.timedelta(minutes=number * 2)
         granted = created.date() + datetime.timedelta(days=30) if status in GRANTED else None
-        has_contract = status in ("contracted", "passed", "failed")
+        has_contract = status in CONTRACTED
         signed = granted + datetime.timedelta(days=20) if has_contract else None
+        asked = signed + datetime.timedelta(days=120) if status in REDEMPTION else None
         return (f"CXQ{year}{number + 1:06d}",
                 f"{rnd.choice(WORDS)}{rnd.choice(WORDS)}{rnd.choice(WORDS)}{rnd.choice(TOPICS)}项目",
                 rnd.choice(self.enterprise_ids), lab, activity, THEMES[i % len(THEMES)], voucher,
                 contract if has_contract else None, granted, signed, has_contract,
                 voucher if has_contract else None, status, RESULTS.get(status), REASONS.get(status),
                 rnd.choice(("enterprise", "lab", "both", "per_contract")) if status == "failed" else None,
-                created, created)
+                created, created, *_redemption(status, year, number, voucher, asked))
 
     def purchases(self):
         """A tenth of the contracted projects, 10 % of the contract each (R11)."""
@@ -277,10 +281,21 @@ class ScaleSeed:
         self.tick("统计信息")
 
 
+def _redemption(status, year, number, voucher, asked):
+    """A project's redemption fields and void reason, by its state."""
+    paid = status == "redeemed"
+    return (voucher if asked else None, f"No.{number + 1:08d}" if asked else None, asked,
+            asked + datetime.timedelta(days=20) if paid else None, f"兑付〔{year}〕{number + 1}号" if paid else None,
+            "发放后 15 日内未登记合同，创新券已作废" if status == "voided" else None)
+
+
 THEMES = ("none", "none", "none", "epidemic", "digital", "instrument_online")
-GRANTED = ("granted", "contracted", "passed", "failed")
-RESULTS = {"passed": "passed", "failed": "failed"}
-REASONS = {"passed": "按合同完成，同意结题", "failed": "未完成约定任务"}
+REDEMPTION = ("redemption_requested", "redeemed")
+CONTRACTED = ("contracted", "passed", "failed", *REDEMPTION)
+GRANTED = ("granted", "voided", *CONTRACTED)
+RESULTS = {"passed": "passed", "failed": "failed", "redemption_requested": "passed", "redeemed": "passed"}
+REASONS = {"passed": "按合同完成，同意结题", "failed": "未完成约定任务", "redemption_requested": "按合同完成，同意结题",
+           "redeemed": "按合同完成，同意结题"}
 STEPS = ("recommending_institutions", "service_institutions", "labs", "enterprises", "products", "projects",
          "purchases", "finish")
 

@@ -23,10 +23,12 @@ from migrations import (
     m0002_work_queue,
     m0003_versioned_waits,
     m0004_import_batches,
+    m0005_redemption,
 )
 from program import search, tallies
 
-STEPS = (m0001_submitted_by_and_sessions, m0002_work_queue, m0003_versioned_waits, m0004_import_batches)
+STEPS = (m0001_submitted_by_and_sessions, m0002_work_queue, m0003_versioned_waits, m0004_import_batches,
+         m0005_redemption)
 LATEST = len(STEPS)
 
 

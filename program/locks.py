@@ -9,7 +9,8 @@ the record as a draft, with an opinion, audited.
   rewrite it (the separation of duties of `not_by_submitter`);
 - a `granted` or `contracted` project: its application fields and voucher
   amount (the contract's own fields are filled by 登记合同, never a form);
-- a `passed` or `failed` project: everything;
+- a `passed` or `failed` project, one whose redemption is asked for or
+  done, a voided one: everything (兑付 fills its own fields by its steps);
 - an `approved` institution, member unit or lab (and a recommending
   institution whose account has been opened since): the qualification
   fields and materials. Contacts and the institution's own introduction stay
@@ -51,6 +52,9 @@ LOCKS: dict = {
         "contracted": PROJECT_APPLICATION + PROJECT_CONTRACT,
         "passed": EVERYTHING,
         "failed": EVERYTHING,
+        "redemption_requested": EVERYTHING,
+        "redeemed": EVERYTHING,
+        "voided": EVERYTHING,
     },
     **{model: {state: fields for state in ("submitted",) + APPROVED} for model, fields in QUALIFICATION.items()},
 }

@@ -227,6 +227,25 @@ def r10_contract(project: Project) -> None:
     raise_all(problems)
 
 
+def r10_redemption(project: Project) -> None:
+    """兑付 (DOMAIN.md §6): what the lab is paid is at most the voucher and
+    at most the voucher sum the contract names; only a project that passed
+    its completion review is redeemed (Q8: a failed one is settled by the
+    parties under their contract)."""
+    amount = project.redemption_amount
+    if amount is None:
+        return
+    problems = []
+    if project.completion_result != "passed":
+        problems.append(RuleViolation(None, "只有结题通过的项目才能兑付；结题未通过的，由双方按合同约定处理"))
+    if amount <= 0:
+        problems.append(RuleViolation("redemption_amount", f"兑付金额应大于 0，您输入的是 {amount}"))
+    for limit, what in ((project.voucher_amount, "创新券金额"), (project.contract_voucher_amount, "合同约定的创新券额度")):
+        if limit is not None and amount > limit:
+            problems.append(RuleViolation("redemption_amount", f"兑付金额 {yuan(amount)} 超过{what} {yuan(limit)}"))
+    raise_all(problems)
+
+
 def general_voucher_within_contract(project: Project) -> None:
     if project.contract_amount is not None and project.voucher_amount is not None \
             and project.voucher_amount > project.contract_amount:

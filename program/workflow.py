@@ -56,8 +56,9 @@ class Transition:
     fields: tuple = ()
     required: tuple = ()
     opinion_required: bool = False
-    # The user who submitted may not take this one (separation of duties).
-    not_by_submitter: bool = False
+    # The user named in this field (the one who submitted, or asked for a
+    # redemption) may not take this one (separation of duties).
+    not_by: Optional[str] = None
     # Fixed values the transition writes besides the status.
     sets: dict = field(default_factory=dict)
     # Which bookkeeping fields it stamps: "submitted", "reviewed" or None.
@@ -76,6 +77,10 @@ class Transition:
     @property
     def table(self):
         return self.model._meta.table_name
+
+    @property
+    def not_by_submitter(self):
+        return self.not_by == "submitted_by"
 
 
 def _open_account(record, user, values):
@@ -111,7 +116,7 @@ def _application(model, review_roles, submit_checks=()):
         Transition(model, "submit", "提交申请", ("draft", "rejected"), "submitted", OFFICE,
                    checks=submit_checks, stamp="submitted", bulk=True),
         Transition(model, "approve", "审核通过", ("submitted",), "approved", review_roles,
-                   not_by_submitter=True, stamp="reviewed", bulk=True),
+                   not_by="submitted_by", stamp="reviewed", bulk=True),
         Transition(model, "reject", "驳回", ("submitted",), "rejected", review_roles,
                    opinion_required=True, stamp="reviewed", bulk=True),
         _return_for_revision(model, ("submitted", "approved")),
@@ -160,7 +165,7 @@ TRANSITIONS = (
     Transition(Project, "submit", "提交申报", ("draft",), "submitted", OFFICE,
                checks=(rules.r8_project_enterprise, _r6_and_r9), stamp="submitted", bulk=True),
     Transition(Project, "grant", "申报成功（发放创新券）", ("submitted",), "granted", OFFICE,
-               fields=("voucher_granted_on",), required=("voucher_granted_on",), not_by_submitter=True,
+               fields=("voucher_granted_on",), required=("voucher_granted_on",), not_by="submitted_by",
                checks=(rules.annual_voucher_cap,), bulk=True),
     Transition(Project, "reject", "申报未通过", ("submitted",), "rejected", OFFICE, opinion_required=True,
                bulk=True),
@@ -176,6 +181,19 @@ TRANSITIONS = (
     Transition(Project, "fail_review", "结题未通过", ("contracted",), "failed", OFFICE,
                fields=("completion_reason", "liable_party"), required=("completion_reason", "liable_party"),
                sets={"completion_result": "failed"}, checks=(rules.r12_completion,), bulk=True),
+    # 兑付 (DOMAIN.md §6): asked for by the office on the lab's behalf after
+    # 结题通过, decided by another clerk (paid, or sent back with a reason).
+    Transition(Project, "request_redemption", "申请兑付", ("passed",), "redemption_requested", OFFICE,
+               fields=("redemption_amount", "invoice_no", "redemption_requested_on"),
+               required=("redemption_amount", "invoice_no", "redemption_requested_on"),
+               stamp="redemption_requested"),
+    Transition(Project, "redeem", "兑付审核通过（已兑付）", ("redemption_requested",), "redeemed", OFFICE,
+               fields=("redeemed_on", "payment_ref"), required=("redeemed_on", "payment_ref"),
+               not_by="redemption_requested_by", bulk=True),
+    Transition(Project, "reject_redemption", "兑付驳回", ("redemption_requested",), "passed", OFFICE,
+               opinion_required=True, not_by="redemption_requested_by", bulk=True,
+               sets={"redemption_amount": None, "invoice_no": None, "redemption_requested_on": None,
+                     "redemption_requested_by": None}),
     # A granted or contracted project reopened: the grant and the contract
     # are undone with it (a project with purchases keeps its contract: R11).
     _return_for_revision(Project, ("submitted", "granted", "contracted"),
@@ -242,8 +260,9 @@ def why_not(transition: Transition, record: Any, user: Any) -> Optional[str]:
     if record.status not in transition.sources:
         allowed = "、".join(state_label(model, s) for s in transition.sources)
         return f"当前状态为“{state_label(model, record.status)}”，不能{transition.label}（须为“{allowed}”）"
-    if transition.not_by_submitter and record.submitted_by_id == user.id:
-        return "您提交的申请需由其他工作人员审核"
+    if transition.not_by and getattr(record, f"{transition.not_by}_id") == user.id:
+        return ("您申请的兑付需由其他工作人员审核" if transition.not_by == "redemption_requested_by"
+                else "您提交的申请需由其他工作人员审核")
     return None
 
 
@@ -305,6 +324,8 @@ def _changes(transition, user, opinion, values, stamp):
         changes[name] = value() if callable(value) else value
     if transition.stamp == "submitted":
         changes.update(submitted_at=stamp, submitted_by=user.id)
+    elif transition.stamp == "redemption_requested":
+        changes.update(redemption_requested_by=user.id)
     elif transition.stamp == "reviewed":
         changes.update(reviewed_by=user.id, reviewed_at=stamp, review_opinion=checks.trim(opinion or "") or None)
     changes["status"] = transition.target

@@ -41,6 +41,8 @@ WAITING = (
     Waiting(Project, ("submitted",), "项目申报待审核（发放创新券）", "submitted_at"),
     Waiting(Project, ("granted",), "已发放待登记合同", "voucher_granted_on"),
     Waiting(Project, ("contracted",), "已签合同待结题", "voucher_granted_on"),
+    Waiting(Project, ("passed",), "结题通过待申请兑付", "contract_signed_on"),
+    Waiting(Project, ("redemption_requested",), "已申请兑付待审核", "redemption_requested_on"),
     Waiting(RecommendingInstitution, ("submitted",), "推荐机构待审核", "submitted_at"),
     Waiting(RecommendingInstitution, ("approved",), "推荐机构待开通账号", "submitted_at"),
     Waiting(RecommendingInstitution, ("account_opened",), "推荐机构已开通账号，待完善信息", "submitted_at"),
@@ -85,15 +87,20 @@ def queue(user: Any, counts: Optional[dict] = None) -> list:
             continue
         # The decision is another's to take (separation of duties): only
         # what others submitted waits for this user.
-        others_only = any(t.not_by_submitter for t in steps)
+        not_by = next((t.not_by for t in steps if t.not_by), None)
+        others_only = not_by is not None
         by_state = counts.get(f"status:{waiting.table}", {})
         count = sum(by_state.get(state, (0,))[0] for state in waiting.states)
         model = waiting.model
         query = model.select().where(model.status.in_(waiting.states))
-        if others_only and count:
-            mine = tallies.submitted_by(user.id) if mine is None else mine
-            count -= sum(mine.get((waiting.table, state), 0) for state in waiting.states)
-            query = query.where((model.submitted_by != user.id) | model.submitted_by.is_null())
+        if not_by is not None and count:
+            column = getattr(model, not_by)
+            if not_by == "submitted_by":  # kept in the tallies
+                mine = tallies.submitted_by(user.id) if mine is None else mine
+                count -= sum(mine.get((waiting.table, state), 0) for state in waiting.states)
+            else:  # few records wait in such a state: counted where they are
+                count -= query.where(column == user.id).count()
+            query = query.where((column != user.id) | column.is_null())
         first = _oldest(waiting, query, counts, user.id if others_only else None) if count else None
         items.append(Item(waiting, max(count, 0), first, others_only))
     return items

@@ -116,6 +116,22 @@ def contracted(contract_amount="100000.00", voucher_amount="50000.00"):
                 contract_voucher_amount=Decimal(voucher_amount))
 
 
+def completed(state="passed"):
+    """The fields of a project past its completion review: passed or failed,
+    and for a passed one on to redemption (requested by nobody in the tests'
+    accounts, so that any clerk may decide it)."""
+    data = dict(contracted(), completion_reason="按合同完成" if state != "failed" else "未完成约定任务",
+                completion_result="failed" if state == "failed" else "passed", status=state)
+    if state == "failed":
+        data["liable_party"] = "lab"
+    if state in ("redemption_requested", "redeemed"):
+        data.update(redemption_amount=Decimal("50000.00"), invoice_no="No.0001",
+                    redemption_requested_on=datetime.date(2026, 9, 1))
+    if state == "redeemed":
+        data.update(redeemed_on=datetime.date(2026, 9, 20), payment_ref="兑付〔2026〕1号")
+    return data
+
+
 def purchase(project_, product_, **kw):
     data = dict(project=project_, product=product_, amount=Decimal("1000.00"),
                 purchased_on=datetime.date(2026, 6, 1))

@@ -72,7 +72,14 @@ def test_seed_demo_is_realistic_and_consistent(app):
         assert p.enterprise.kind in ("small", "micro", "startup_team")
         if p.activity_type == "industrial_design":
             assert "industrial_design" in p.lab.capabilities
-        if p.status in ("contracted", "passed", "failed"):
+        if p.status in ("redemption_requested", "redeemed"):
+            assert p.completion_result == "passed" and p.invoice_no and p.redemption_requested_on
+            assert p.redemption_amount <= min(p.voucher_amount, p.contract_voucher_amount)
+        if p.status == "redeemed":
+            assert p.redeemed_on >= p.redemption_requested_on and p.payment_ref
+        if p.status == "voided":
+            assert p.void_reason and p.voucher_granted_on
+        if p.status in ("contracted", "passed", "failed", "redemption_requested", "redeemed"):
             assert p.contract_has_voucher_clause and p.contract_signed_on >= p.voucher_granted_on
             assert p.contract_voucher_amount <= p.voucher_amount <= p.contract_amount
             total = sum((x.amount for x in p.purchases), Decimal("0"))

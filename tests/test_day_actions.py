@@ -22,7 +22,8 @@ def test_the_bulk_menu_offers_each_bulk_transition_and_delete_apart(client, as_r
     as_role("clerk")
     menu = _menu(client.get("/admin/project/").get_data(as_text=True))
     names = re.findall(r'data-model-action="([a-z_]+)">([^<]+)<', menu)
-    assert [n for n, _ in names] == ["submit", "grant", "reject", "pass_review", "fail_review", "delete"]
+    assert [n for n, _ in names] == ["submit", "grant", "reject", "pass_review", "fail_review", "redeem",
+                                     "reject_redemption", "delete"]
     assert ("grant", "批量申报成功（发放创新券）") in names and ("delete", "删除选中的记录") in names
     assert re.search(r'<div class="dropdown-divider"></div>\s*<a class="dropdown-item text-danger"', menu)
     as_role("reviewer")

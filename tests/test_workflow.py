@@ -27,6 +27,10 @@ EXPECTED = {
     ("project", "register_contract"): (("granted",), "contracted", {"admin", "clerk"}),
     ("project", "pass_review"): (("contracted",), "passed", {"admin", "clerk"}),
     ("project", "fail_review"): (("contracted",), "failed", {"admin", "clerk"}),
+    # DOMAIN.md §6: redemption (兑付) after 结题通过, decided by another clerk.
+    ("project", "request_redemption"): (("passed",), "redemption_requested", {"admin", "clerk"}),
+    ("project", "redeem"): (("redemption_requested",), "redeemed", {"admin", "clerk"}),
+    ("project", "reject_redemption"): (("redemption_requested",), "passed", {"admin", "clerk"}),
     # DOMAIN.md §6: the office reopens a decided record (or one under review) as a draft.
     ("project", "return_for_revision"): (("submitted", "granted", "contracted"), "draft", {"admin", "clerk"}),
     ("recommending_institution", "return_for_revision"): (("submitted", "approved"), "draft", {"admin", "clerk"}),
@@ -46,6 +50,9 @@ FIELDS = {
                           "contract_has_voucher_clause": "y", "contract_voucher_amount": "50000.00"},
     "pass_review": {"completion_reason": "按合同完成，同意结题"},
     "fail_review": {"completion_reason": "研发任务未完成", "liable_party": "lab"},
+    "request_redemption": {"redemption_amount": "50000.00", "invoice_no": "No.0012345",
+                           "redemption_requested_on": "2026-09-01"},
+    "redeem": {"redeemed_on": "2026-09-20", "payment_ref": "兑付〔2026〕18号"},
 }
 
 
@@ -72,6 +79,8 @@ def record_in(table, state):
         if state in ("granted", "contracted"):
             extra = factories.contracted() if state == "contracted" else {
                 "voucher_granted_on": datetime.date(2026, 3, 1)}
+        if state in ("passed", "failed", "redemption_requested", "redeemed"):
+            extra = factories.completed(state)
         extra["status"] = state
         return factories.project(w["enterprise"], w["lab"], **extra)
     raise AssertionError(table)

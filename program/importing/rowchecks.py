@@ -118,7 +118,7 @@ class RowChecks:
             label = self.label(labels, "voucher_amount")
             return [(label, f"该企业 {year} 年度创新券金额合计将为 {yuan(total)}，超过年度上限 {yuan(cap)}")]
         self.running[key] = earlier + record.voucher_amount
-        if stored is not None and stored.status != "rejected" and stored.voucher_amount is not None:
+        if stored is not None and stored.status not in Project.NOT_COUNTED and stored.voucher_amount is not None:
             # The stored amount is in the table's sum for its enterprise and
             # year: the rows after this one must not count it again.
             old = (stored.enterprise_id, (stored.created_at or models.now()).year)

@@ -862,6 +862,8 @@ class PolicySetting(BaseModel):
         "r1_min_promised_events": "推荐机构承诺活动次数下限",
         "r11_purchase_cap_ratio": "新技术新产品购买比例上限",
         "annual_voucher_cap_per_enterprise": "每家企业年度创新券金额上限",
+        "contract_register_days": "登记合同期限（天）",
+        "voucher_valid_months": "创新券有效期（月）",
     }
 
     class Meta:

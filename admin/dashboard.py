@@ -14,7 +14,7 @@ from flask_login import current_user
 
 import compat
 from models import DomainCenterMember, Enterprise, Lab, Project, RecommendingInstitution, ServiceInstitution
-from program import policy, tallies, workqueue
+from program import deadlines, policy, tallies, workflow, workqueue
 
 # The cards of counts, in the order clerks read them.
 CARDS = (Project, RecommendingInstitution, ServiceInstitution, DomainCenterMember, Lab, Enterprise)
@@ -37,7 +37,7 @@ class DashboardView(AdminIndexView):
         counts = tallies.read()
         user = current_user._get_current_object()
         return self.render("admin/dashboard.html", office=True, work=self.work(user, counts),
-                           reminders=self.reminders(counts), cards=self.cards(counts),
+                           reminders=self.reminders(counts), lapsing=self.lapsing(counts), cards=self.cards(counts),
                            charts=self.charts(counts))
 
     # --- the parts of the page -------------------------------------------------------
@@ -51,12 +51,24 @@ class DashboardView(AdminIndexView):
             waiting = item.waiting
             view = self.view_for(waiting.table)
             values = {"status": waiting.states[0]}
-            if item.others_only:
+            if item.extra.get("not_by") == "submitted_by":
                 values["submitted_by"] = "others"
             rows.append(dict(label=waiting.label, count=item.count, days=item.days, oldest=item.oldest,
                              others_only=item.others_only, table=waiting.table,
                              url=view.list_url_with(sort=waiting.since, **values) if view else None))
         return rows
+
+    def lapsing(self, counts):
+        """Vouchers about to lapse (DOMAIN.md §6), for those who register
+        contracts and review projects: a link to the list, the nearest first."""
+        if not policy.allows(current_user, "project", "edit"):
+            return []
+        view = self.view_for("project")
+        labels = {"granted": "未登记合同", "contracted": "未结题"}
+        since = {d.state: d.since for d in deadlines.DEADLINES}
+        return [dict(label=f"{deadlines.WARN_DAYS} 日内到期作废（{labels[state]}）", count=n, state=state,
+                     url=view.list_url_with(sort=since[state], status=state))
+                for state, n in workqueue.lapsing(counts, workflow.today())]
 
     def reminders(self, counts):
         """R3 and the annual evaluations, for those who read the reports."""

@@ -1,4 +1,5 @@
-"""backup, restore and check-deploy: what the office's operator runs."""
+"""backup, restore, check-deploy and expire-vouchers: what the office's
+operator runs (the last one nightly, from cron or a systemd timer)."""
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -6,6 +7,7 @@ from flask.cli import with_appcontext
 import migrations
 from commands import backup as backups
 from commands import deploy_check
+from program import deadlines, workflow
 
 
 @click.command("backup")
@@ -53,4 +55,22 @@ def check_deploy(workers):
     click.echo("未发现部署风险。")
 
 
-COMMANDS = (backup, restore, check_deploy)
+@click.command("expire-vouchers")
+@click.option("--dry-run", is_flag=True, help="只列出今天到期的，不作废")
+@with_appcontext
+def expire_vouchers(dry_run):
+    """Void the vouchers whose deadlines have passed (idempotent: run it nightly)."""
+    today = workflow.today()
+    if dry_run:
+        found = deadlines.lapsed(today)
+        for deadline, project in found:
+            click.echo(f"  {project.code} {project.title}（{project.display('status')}）")
+        click.echo(f"{today}：到期应作废 {len(found)} 项（未作废：--dry-run）。")
+        return
+    done = deadlines.expire(today)
+    for project in done:
+        click.echo(f"  已作废 {project.code} {project.title}")
+    click.echo(f"{today}：作废到期创新券 {len(done)} 项。")
+
+
+COMMANDS = (backup, restore, check_deploy, expire_vouchers)

@@ -81,5 +81,5 @@ ACTIONS = Choices(
     ("logout", "退出登录"), ("change_password", "修改密码"), ("change_password_failed", "修改密码失败（当前密码错误）"),
     ("open_account", "开通账号"), ("save_filter", "保存常用筛选"), ("delete_filter", "删除常用筛选"),
     ("import", "导入"), ("import_undo", "撤销导入"), ("import_batch", "导入文件"),
-    ("import_batch_undo", "撤销导入批次"),
+    ("import_batch_undo", "撤销导入批次"), ("void", "到期作废"),
 )

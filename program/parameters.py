@@ -16,6 +16,9 @@ PARAMETERS = {
     "r1_min_promised_events": ("2", "推荐机构须承诺组织的宣传、对接活动次数下限（次）", "count"),
     "r11_purchase_cap_ratio": ("0.30", "新技术新产品购买额占审定合同额的比例上限（0 至 1）", "ratio"),
     "annual_voucher_cap_per_enterprise": ("", "每家企业每年度创新券金额上限（元），空为不设上限", "amount_or_empty"),
+    # Deadlines (DOMAIN.md §6; program/deadlines.py).
+    "contract_register_days": ("15", "创新券发放后须登记合同的期限（天），逾期作废", "count"),
+    "voucher_valid_months": ("3", "登记合同后创新券的有效期（月），逾期未结题作废", "count"),
 }
 
 NAMES = PolicySetting.NAMES  # their Chinese names, with the model's labels

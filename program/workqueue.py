@@ -21,7 +21,7 @@ from models import (
     RecommendingInstitution,
     ServiceInstitution,
 )
-from program import policy, tallies, workflow
+from program import deadlines, policy, tallies, workflow
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,17 @@ def queue(user: Any, counts: Optional[dict] = None) -> list:
                 count -= query.where(column == user.id).count()
             query = query.where((column != user.id) | column.is_null())
         first = _oldest(waiting, query, counts, user.id if others_only else None) if count else None
-        items.append(Item(waiting, max(count, 0), first, others_only))
+        items.append(Item(waiting, max(count, 0), first, others_only, extra={"not_by": not_by}))
     return items
+
+
+def lapsing(counts: dict, today: datetime.date) -> list:
+    """(state, count) of the vouchers that lapse within deadlines.WARN_DAYS
+    days (program/deadlines.py), read again after a write to projects."""
+    def compute():
+        return [(deadline.state, query.count())
+                for deadline, query in zip(deadlines.DEADLINES, deadlines.lapsing_soon(today))]
+    return _cached(f"lapsing:{today}", ("project", "policy_setting"), counts, compute)
 
 
 def _oldest(waiting, query, counts, user_id):

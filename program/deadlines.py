@@ -1,0 +1,116 @@
+"""Deadlines as policy (DOMAIN.md §6, issue 13 item 3): a granted voucher
+whose contract is not registered within `contract_register_days` days of
+its grant lapses; a registered one not reviewed (结题) within
+`voucher_valid_months` months of the contract's signing lapses. A lapsed
+project is voided (已作废) with its reason, by the system, audited; its
+amount no longer counts against the enterprise's annual cap
+(Project.NOT_COUNTED).
+
+Everything takes `today` (an injected clock: the tests move it, nothing
+sleeps). `expire()` is idempotent: a project is voided once, by a
+conditional UPDATE on the state it was read in, so two runs at once (cron
+and a clerk's manual run) void it exactly once.
+"""
+import calendar
+import datetime
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from models import Project, db, now
+from program import audit, parameters
+
+SYSTEM = "系统（到期作废）"
+# The work queue warns this many days before a voucher lapses.
+WARN_DAYS = 3
+BATCH = 500
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later (the month's last day where it is shorter)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    state: str
+    since: str            # the date the deadline runs from
+    key: str              # the policy setting that gives its length
+    reason: str
+
+    def limit(self) -> int:
+        return parameters.count(self.key)
+
+    def lapses_on(self, start: datetime.date, n: int) -> datetime.date:
+        """The first day the voucher is void (the day after its last day),
+        for a deadline of n days or months."""
+        if self.state == "granted":
+            return start + datetime.timedelta(days=n + 1)
+        return add_months(start, n) + datetime.timedelta(days=1)
+
+    def last_start(self, today: datetime.date, n: int) -> datetime.date:
+        """The latest start date whose voucher has lapsed by `today` (its
+        lapse day is monotonic in the start: found next to the estimate)."""
+        one = datetime.timedelta(days=1)
+        day = today - one * (n + 1) if self.state == "granted" else today - one * (31 * n + 1)
+        while self.lapses_on(day + one, n) <= today:
+            day += one
+        while self.lapses_on(day, n) > today:
+            day -= one
+        return day
+
+
+DEADLINES = (
+    Deadline("granted", "voucher_granted_on", "contract_register_days",
+             "创新券发放后 {n} 日内未登记合同，已于 {day} 到期作废"),
+    Deadline("contracted", "contract_signed_on", "voucher_valid_months",
+             "登记合同后 {n} 个月内未结题，创新券已于 {day} 到期作废"),
+)
+
+
+def _query(deadline: Deadline, start_before: datetime.date, start_from: Optional[datetime.date] = None) -> Any:
+    since = getattr(Project, deadline.since)
+    query = Project.select().where(Project.status == deadline.state, since.is_null(False), since <= start_before)
+    return query.where(since >= start_from) if start_from else query
+
+
+def lapsed(today: datetime.date) -> list:
+    """(deadline, project) of every voucher that has lapsed by `today`."""
+    return [(d, p) for d in DEADLINES for p in _query(d, d.last_start(today, d.limit())).order_by(Project.id)]
+
+
+def lapsing_soon(today: datetime.date, days: int = WARN_DAYS) -> Any:
+    """The vouchers that lapse within `days` days (the work queue's warning)."""
+    found = []
+    for deadline in DEADLINES:
+        n = deadline.limit()
+        soonest = deadline.last_start(today, n) + datetime.timedelta(days=1)
+        found.append(_query(deadline, deadline.last_start(today + datetime.timedelta(days=days), n), soonest))
+    return found
+
+
+def _reason(deadline, project):
+    n = deadline.limit()
+    return deadline.reason.format(n=n, day=deadline.lapses_on(getattr(project, deadline.since), n))
+
+
+def expire(today: datetime.date) -> list:
+    """Void every lapsed voucher; returns the projects voided by this run
+    (none by a second run on the same day)."""
+    done = []
+    for deadline, project in lapsed(today):
+        with db.atomic():
+            before = audit.snapshot(project)
+            reason = _reason(deadline, project)
+            stamp = now()
+            rows = (Project.update(status="voided", void_reason=reason, version=Project.version + 1, updated_at=stamp)
+                    .where(Project.id == project.id, Project.status == deadline.state)
+                    .execute())
+            if not rows:
+                continue  # decided meanwhile (registered, reviewed, or voided by another run)
+            after = audit.snapshot(Project.get_by_id(project.id))
+            audit.record(None, "void", "project", project.id, before=before, after=after, username=SYSTEM,
+                         extra={"reason": reason})
+        done.append(project)
+    return done

@@ -16,7 +16,7 @@ from models import (
     ServiceInstitution,
     parse_id,
 )
-from program import audit
+from program import audit, ledger, tallies, workqueue
 from program.policy import allows
 
 REPORT_PAGE_SIZE = 100
@@ -116,6 +116,51 @@ class ReportsView(BaseView):
                 counts[row["grade_label"]] += 1
         missing = sum(1 for row in rows if row["evaluation_id"] is None)
         return year, rows, counts, missing
+
+    # --- 创新券台账 (issue 13 item 2) ---------------------------------------------------
+    def _ledger_args(self):
+        year = request.args.get("year")
+        year = None if year == "all" else (self._year_arg() or datetime.date.today().year)
+        by = request.args.get("by")
+        return year, by if by in ledger.GROUPINGS else "enterprise"
+
+    @staticmethod
+    def _ledger(year, by, page, size):
+        """The ledger's figures, read again only after a write to projects or
+        to the records it names (program/tallies.py)."""
+        counts = tallies.read()
+        tables = ("project", "enterprise", "lab")
+        return workqueue.cached(f"ledger:{year}:{by}:{page}:{size}", tables, counts, lambda: (
+            ledger.totals(year), ledger.rows(by, year, limit=size, offset=page * size), ledger.groups(by, year)))
+
+    @expose("/ledger/")
+    def ledger_view(self):
+        year, by = self._ledger_args()
+        page = self._page_arg()
+        totals, rows, total = self._ledger(year, by, page, REPORT_PAGE_SIZE)
+        pager = listing.pager(page, total, REPORT_PAGE_SIZE, False,
+                              lambda p: url_for(".ledger_view", year=year or "all", by=by, page=p or None))
+        return self.render("admin/report_ledger.html", year=year, by=by, groupings=ledger.GROUPINGS,
+                           totals=totals, rows=rows, total=total, pager=pager, labels=ledger.LABELS,
+                           columns=ledger.COLUMNS, this_year=datetime.date.today().year)
+
+    @expose("/ledger/export/")
+    def export_ledger(self):
+        year, by = self._ledger_args()
+        totals = ledger.totals(year)
+        headers = [ledger.GROUPINGS[by].label, "项目数", *(f"{ledger.LABELS[c]}（元）" for c in ledger.COLUMNS)]
+
+        def rows():
+            offset = 0
+            while True:
+                chunk = ledger.rows(by, year, limit=2000, offset=offset)
+                if not chunk:
+                    break
+                yield from ([r["name"], r["projects"], *(r[c] for c in ledger.COLUMNS)] for r in chunk)
+                offset += len(chunk)
+            yield ["合计", totals["projects"], *(totals[c] for c in ledger.COLUMNS)]
+
+        return self._xlsx(f"创新券台账_{year or '全部年度'}_按{ledger.GROUPINGS[by].label}", headers, rows())
 
     @expose("/evaluations/")
     def evaluations(self):

@@ -22,7 +22,7 @@ from models import (
     RecommendingInstitution,
     ServiceInstitution,
 )
-from program import parameters
+from program import ledger, parameters
 from program.checks import (
     RuleViolation,
     each,
@@ -337,6 +337,23 @@ def annual_room(enterprise_id: int, year: int, excluding: Optional[int] = None) 
     project form shows it beside the amount)."""
     cap = parameters.number("annual_voucher_cap_per_enterprise")
     return Project.vouchers_in_year(enterprise_id, year, excluding=excluding), cap
+
+
+def annual_cap_at_grant(project: Project) -> None:
+    """The annual cap per enterprise at grant, read from the ledger
+    (program/ledger.py): the vouchers granted to it in the grant's year and
+    not voided, with this one."""
+    cap = parameters.number("annual_voucher_cap_per_enterprise")
+    if cap is None or project.voucher_amount is None or project.voucher_granted_on is None:
+        return
+    year = project.voucher_granted_on.year
+    models.hold(Enterprise.select(Enterprise.id).where(Enterprise.id == project.enterprise_id))
+    total = ledger.enterprise_granted(project.enterprise_id, year) + project.voucher_amount
+    if total > cap:
+        raise RuleViolation(
+            "voucher_granted_on",
+            f"该企业 {year} 年度已发放的创新券合计将为 {yuan(total)}（台账），超过年度上限 {yuan(cap)}",
+        )
 
 
 def annual_voucher_cap(project: Project) -> None:

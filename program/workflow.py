@@ -166,7 +166,7 @@ TRANSITIONS = (
                checks=(rules.r8_project_enterprise, _r6_and_r9), stamp="submitted", bulk=True),
     Transition(Project, "grant", "申报成功（发放创新券）", ("submitted",), "granted", OFFICE,
                fields=("voucher_granted_on",), required=("voucher_granted_on",), not_by="submitted_by",
-               checks=(rules.annual_voucher_cap,), bulk=True),
+               checks=(rules.annual_voucher_cap, rules.annual_cap_at_grant), bulk=True),
     Transition(Project, "reject", "申报未通过", ("submitted",), "rejected", OFFICE, opinion_required=True,
                bulk=True),
     Transition(Project, "register_contract", "登记合同", ("granted",), "contracted", OFFICE,

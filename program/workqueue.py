@@ -129,6 +129,7 @@ def _oldest(waiting, query, counts, user_id):
 # --- figures computed from several tables, cached until any of them changes ------
 
 _CACHE: dict = {}
+CACHE_SIZE = 1000
 
 
 def forget() -> None:
@@ -143,9 +144,14 @@ def _cached(name, tables, counts, compute):
     version = tuple(counts.get(f"rows:{t}", {}).get("*", (0, 0, 0)) for t in tables)
     hit = _CACHE.get(name)
     if hit is None or hit[0] != version:
+        if len(_CACHE) > CACHE_SIZE:
+            _CACHE.clear()  # figures asked for by many different arguments (a report's pages)
         hit = (version, compute())
         _CACHE[name] = hit
     return hit[1]
+
+
+cached = _cached
 
 
 def laggards(counts: dict, year: int) -> list:

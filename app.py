@@ -14,7 +14,7 @@ import models
 from admin import init_admin
 from config import Config
 from program import signals
-from web import security, throttle
+from web import directory, security, throttle
 from web.auth import bp as auth_bp
 from web.auth import login_manager
 
@@ -78,6 +78,7 @@ def create_app(settings=None):
     login_manager.init_app(app)
     throttle.init_app(app)
     app.register_blueprint(auth_bp)
+    directory.init_app(app)
     init_admin(app)
 
     commands.register(app)

@@ -42,6 +42,8 @@ class Config:
     IMPORT_MAX_BYTES = 50 * 1024 * 1024
     IMPORT_BACKGROUND_BYTES = 100 * 1024
     IMPORT_DIR = None
+    # The public directory's own limit per client address (web/directory.py).
+    DIRECTORY_RATE_LIMIT = "120 per minute"
     # Failed logins (throttle.py; `limits` syntax). Only failures count.
     LOGIN_ACCOUNT_FAILURES = "5 per 15 minutes"
     LOGIN_LOCK_MINUTES = 15
@@ -77,7 +79,8 @@ class Config:
             or app.config.get("UPLOAD_DIR")
             or os.path.join(app.instance_path, "uploads")
         )
-        for name in ("RATELIMIT_STORAGE_URI", "LOGIN_ADDRESS_FAILURES", "LOGIN_ACCOUNT_FAILURES", "PUBLIC_URL"):
+        for name in ("RATELIMIT_STORAGE_URI", "LOGIN_ADDRESS_FAILURES", "LOGIN_ACCOUNT_FAILURES", "PUBLIC_URL",
+                     "DIRECTORY_RATE_LIMIT"):
             if env.get(name):
                 app.config[name] = env[name]
         app.config["IMPORT_DIR"] = (env.get("IMPORT_DIR") or app.config.get("IMPORT_DIR")

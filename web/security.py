@@ -35,7 +35,9 @@ def add_headers(response):
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
-    if request.endpoint not in STATIC_ENDPOINTS:
+    if request.endpoint not in STATIC_ENDPOINTS and not (request.blueprint == "directory"
+                                                         and "public" in headers.get("Cache-Control", "")):
+        # The public directory (web/directory.py) says itself that it may be cached.
         headers["Cache-Control"] = "no-store"
     return response
 

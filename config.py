@@ -42,6 +42,14 @@ class Config:
     IMPORT_MAX_BYTES = 50 * 1024 * 1024
     IMPORT_BACKGROUND_BYTES = 100 * 1024
     IMPORT_DIR = None
+    # The notices' SMTP server (program/notices.py, `send-notices`).
+    SMTP_HOST = "127.0.0.1"
+    SMTP_PORT = 25
+    SMTP_USER = None
+    SMTP_PASSWORD = None
+    SMTP_STARTTLS = False
+    SMTP_SSL = False
+    MAIL_FROM = "cxq-noreply@localhost"
     # The public directory's own limit per client address (web/directory.py).
     DIRECTORY_RATE_LIMIT = "120 per minute"
     # Failed logins (throttle.py; `limits` syntax). Only failures count.
@@ -79,18 +87,31 @@ class Config:
             or app.config.get("UPLOAD_DIR")
             or os.path.join(app.instance_path, "uploads")
         )
-        for name in ("RATELIMIT_STORAGE_URI", "LOGIN_ADDRESS_FAILURES", "LOGIN_ACCOUNT_FAILURES", "PUBLIC_URL",
-                     "DIRECTORY_RATE_LIMIT"):
-            if env.get(name):
-                app.config[name] = env[name]
         app.config["IMPORT_DIR"] = (env.get("IMPORT_DIR") or app.config.get("IMPORT_DIR")
                                     or os.path.join(app.instance_path, "imports"))
-        for name in ("TRUSTED_PROXIES", "SESSION_IDLE_MINUTES", "LOGIN_LOCK_MINUTES", "IMPORT_MAX_BYTES"):
-            if env.get(name):
-                app.config[name] = _whole_number(name, env[name])
-        if env.get("SESSION_COOKIE_SECURE") == "1":
-            app.config["SESSION_COOKIE_SECURE"] = True
-            app.config["REMEMBER_COOKIE_SECURE"] = True
+        _named_settings(app, env)
+
+
+# The settings read from the environment as they are, as numbers, as flags ("1").
+TEXT_SETTINGS = ("RATELIMIT_STORAGE_URI", "LOGIN_ADDRESS_FAILURES", "LOGIN_ACCOUNT_FAILURES", "PUBLIC_URL",
+                 "DIRECTORY_RATE_LIMIT", "SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM")
+NUMBER_SETTINGS = ("TRUSTED_PROXIES", "SESSION_IDLE_MINUTES", "LOGIN_LOCK_MINUTES", "IMPORT_MAX_BYTES", "SMTP_PORT")
+FLAG_SETTINGS = ("SMTP_STARTTLS", "SMTP_SSL")
+
+
+def _named_settings(app, env):
+    for name in TEXT_SETTINGS:
+        if env.get(name):
+            app.config[name] = env[name]
+    for name in NUMBER_SETTINGS:
+        if env.get(name):
+            app.config[name] = _whole_number(name, env[name])
+    for name in FLAG_SETTINGS:
+        if env.get(name):
+            app.config[name] = env[name] == "1"
+    if env.get("SESSION_COOKIE_SECURE") == "1":
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
 
 
 def finish(app):

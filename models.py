@@ -930,6 +930,41 @@ class SavedFilter(BaseModel):
         return cls.select().where(cls.user == user.id, cls.table_name == table).order_by(cls.name)
 
 
+NOTICE_STATUSES = Choices(
+    ("pending", "待发送"),
+    ("sent", "已发送"),
+    ("failed", "发送失败"),
+)
+
+
+class Notice(BaseModel):
+    """An e-mail the program owes someone (program/notices.py), written in
+    the transaction of the decision it tells of and sent by the worker
+    (`send-notices`): once, by its key, whatever crashes in between."""
+
+    key = CharField(max_length=120, unique=True, verbose_name="幂等键")
+    kind = CharField(max_length=40, verbose_name="通知类型")
+    table_name = CharField(max_length=60, null=True, verbose_name="数据表")
+    object_id = IntegerField(null=True, verbose_name="记录编号")
+    recipient = CharField(max_length=120, verbose_name="收件人")
+    subject = CharField(max_length=200, verbose_name="主题")
+    body = TextField(verbose_name="正文")
+    status = CharField(max_length=20, choices=NOTICE_STATUSES, default="pending", index=True, verbose_name="状态")
+    attempts = IntegerField(default=0, verbose_name="尝试次数")
+    next_attempt_at = DateTimeField(default=now, index=True, verbose_name="下次尝试时间")
+    sent_at = DateTimeField(null=True, verbose_name="发送时间")
+    last_error = TextField(null=True, verbose_name="最近一次错误")
+
+    display_fields = ("subject",)
+
+    class Meta:
+        verbose_name = "通知邮件"
+        table_name = "notice"
+
+    def __str__(self):
+        return self.subject
+
+
 IMPORT_STATUSES = Choices(
     ("committed", "已导入"),
     ("undone", "已撤销"),
@@ -1023,6 +1058,7 @@ ALL_MODELS = (
     SavedFilter,
     ImportBatch,
     ImportBatchItem,
+    Notice,
     # Last: emptied after the tables its triggers count (tests/support.wipe).
     Tally,
 )

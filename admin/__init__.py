@@ -8,7 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from admin.accounts import AuditLogView, PolicySettingView, UserView
-from admin.batches import ImportBatchView
+from admin.batches import ImportBatchView, NoticeView
 from admin.dashboard import DashboardView
 from admin.institutions import (
     DomainCenterMemberView,
@@ -31,6 +31,7 @@ from models import (
     Enterprise,
     ImportBatch,
     Lab,
+    Notice,
     NewTechProduct,
     PerformanceEvaluation,
     PolicySetting,
@@ -65,6 +66,7 @@ AREAS = (
         (PolicySettingView, PolicySetting),
         (AuditLogView, AuditLog),
         (ImportBatchView, ImportBatch),
+        (NoticeView, Notice),
     )),
 )
 

@@ -1,5 +1,6 @@
-"""导入批次 (系统管理): every imported file, who imported it and what it
-wrote, and 撤销导入 while its records are as the import left them."""
+"""系统管理's records of what the program did on its own account: 导入批次
+(every imported file, who imported it and what it wrote, and 撤销导入 while
+its records are as the import left them) and 通知邮件 (the outbox)."""
 from flask import flash, redirect, request
 from flask_admin import expose
 from flask_login import current_user
@@ -60,3 +61,22 @@ class ImportBatchView(SecureModelView):
             flash(f"已撤销第 {batch.id} 批导入（{batch.file_name}）", "success")
         return redirect(self.get_url(".details_view", id=batch.id))
 
+
+
+class NoticeView(SecureModelView):
+    """通知邮件 (系统管理): the outbox (program/notices.py), what was sent and
+    what failed, with its last error, for the office to see."""
+    column_list = ("created_at", "kind", "recipient", "subject", "status", "attempts", "sent_at", "last_error")
+    column_details_list = ("created_at", "kind", "table_name", "object_id", "recipient", "subject", "body", "status",
+                           "attempts", "next_attempt_at", "sent_at", "last_error", "key")
+    column_labels = {"created_at": "写入时间"}
+    column_filters = ("status", "created_at")
+    column_searchable_list = ("recipient", "subject")
+    column_sortable_list = ("created_at", "status", "sent_at")
+    column_formatters = {"kind": lambda v, c, m, p: KINDS.get(m.kind, m.kind),
+                         "table_name": lambda v, c, m, p: history.table_label(m.table_name)}
+    column_formatters_detail = column_formatters
+
+
+KINDS = {"approve": "审核通过", "reject": "驳回", "open_account": "开通账号", "lapsing": "即将到期",
+         "redeem": "兑付通过", "reject_redemption": "兑付驳回"}

@@ -1,13 +1,16 @@
 """backup, restore, check-deploy and expire-vouchers: what the office's
 operator runs (the last one nightly, from cron or a systemd timer)."""
+import time
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 import migrations
+import models
 from commands import backup as backups
 from commands import deploy_check
-from program import deadlines, workflow
+from program import deadlines, notices, workflow
 
 
 @click.command("backup")
@@ -70,7 +73,25 @@ def expire_vouchers(dry_run):
     done = deadlines.expire(today)
     for project in done:
         click.echo(f"  已作废 {project.code} {project.title}")
-    click.echo(f"{today}：作废到期创新券 {len(done)} 项。")
+    warned = deadlines.warn(today)
+    click.echo(f"{today}：作废到期创新券 {len(done)} 项；{deadlines.WARN_DAYS} 日内到期的，新发到期提醒 {len(warned)} 封。")
 
 
-COMMANDS = (backup, restore, check_deploy, expire_vouchers)
+@click.command("send-notices")
+@click.option("--once", is_flag=True, help="发送到期的通知后即退出（供 cron 调用）")
+@click.option("--interval", type=click.IntRange(1, 3600), default=30, show_default=True, help="常驻时每隔几秒检查一次")
+@with_appcontext
+def send_notices(once, interval):
+    """Send the outbox's due e-mails over SMTP, with retries (run it as a service, or with --once from cron)."""
+    settings = current_app.config
+    while True:
+        done = notices.send_due(settings)
+        if done["sent"] or done["failed"]:
+            click.echo(f"{models.now()}：已发送 {done['sent']} 封，本次失败 {done['failed']} 封（稍后重试）。")
+        if once:
+            return
+        models.db.close()
+        time.sleep(interval)
+
+
+COMMANDS = (backup, restore, check_deploy, expire_vouchers, send_notices)

@@ -24,11 +24,12 @@ from migrations import (
     m0003_versioned_waits,
     m0004_import_batches,
     m0005_redemption,
+    m0006_notices,
 )
 from program import search, tallies
 
 STEPS = (m0001_submitted_by_and_sessions, m0002_work_queue, m0003_versioned_waits, m0004_import_batches,
-         m0005_redemption)
+         m0005_redemption, m0006_notices)
 LATEST = len(STEPS)
 
 

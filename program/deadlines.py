@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from models import Project, db, now
-from program import audit, parameters
+from program import audit, notices, parameters
 
 SYSTEM = "系统（到期作废）"
 # The work queue warns this many days before a voucher lapses.
@@ -88,6 +88,20 @@ def lapsing_soon(today: datetime.date, days: int = WARN_DAYS) -> Any:
         soonest = deadline.last_start(today, n) + datetime.timedelta(days=1)
         found.append(_query(deadline, deadline.last_start(today + datetime.timedelta(days=days), n), soonest))
     return found
+
+
+def warn(today: datetime.date) -> list:
+    """A notice to each enterprise whose voucher lapses within WARN_DAYS
+    days (once per voucher and deadline, program/notices.py)."""
+    sent = []
+    for deadline, query in zip(DEADLINES, lapsing_soon(today)):
+        n = deadline.limit()
+        for project in query:
+            with db.atomic():
+                notice = notices.lapsing(project, deadline.lapses_on(getattr(project, deadline.since), n))
+            if notice is not None:
+                sent.append(notice)
+    return sent
 
 
 def _reason(deadline, project):

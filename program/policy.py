@@ -61,6 +61,7 @@ ACCESS = {
     ADMIN: {
         **{t: FULL | (IMPORT if t in IMPORTABLE else frozenset()) for t in PROGRAM_TABLES},
         "import_batch": BATCHES,
+        "notice": READ,
         "user": FULL,
         # The keys are the program's, written by init-db: edited, never added or removed.
         "policy_setting": READ | {"edit"},
@@ -71,6 +72,7 @@ ACCESS = {
     CLERK: {
         **{t: FULL | (IMPORT if t in IMPORTABLE else frozenset()) for t in PROGRAM_TABLES},
         "import_batch": BATCHES,
+        "notice": READ,
         "policy_setting": READ,
         "audit_log": READ,
         "report": frozenset({"list"}),

@@ -26,7 +26,7 @@ from models import (
     db,
     now,
 )
-from program import audit, checks, invariants, passwords, policy, rules
+from program import audit, checks, invariants, notices, passwords, policy, rules
 
 OFFICE, COMMISSION, SELF = policy.OFFICE, policy.COMMISSION, policy.SELF
 
@@ -310,9 +310,11 @@ def _perform(transition, record_id, user, opinion, values, expected_version):
         _check_result(transition, record, changes)
         _write_if_unchanged(transition, record, changes, stamp)
         result = transition.effect(record, user, values) if transition.effect else {}
-        after = audit.snapshot(model.get_by_id(record.id))
-        audit.record(user, transition.name, transition.table, record.id, before=before, after=after,
-                     extra={"opinion": opinion} if opinion else None)
+        fresh = model.get_by_id(record.id)
+        row = audit.record(user, transition.name, transition.table, record.id, before=before,
+                           after=audit.snapshot(fresh), extra={"opinion": opinion} if opinion else None)
+        # The e-mail it owes, in the same transaction (program/notices.py).
+        notices.after_transition(transition, fresh, checks.trim(opinion or ""), row)
     return result or {}
 
 

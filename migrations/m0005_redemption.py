@@ -27,3 +27,7 @@ def apply(migrator, database):
     }
     migrate(*(migrator.add_column("project", name, field) for name, field in columns.items()))
     migrate(migrator.add_index("project", ("status", "redemption_requested_on"), False))
+    # Fresh statistics: without them SQLite's planner took the new index for
+    # every "status = … ORDER BY id" list, sorting the state's whole set
+    # (7 ms → 40 ms for a page of 已签合同 at a million projects).
+    database.execute_sql('ANALYZE "project"')

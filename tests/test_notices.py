@@ -141,3 +141,18 @@ def test_lapsing_vouchers_and_redemption_decisions_are_told(client, as_role):
     assert take(client, "project", "redeem", redeemed, redeemed_on="2026-09-20", payment_ref="P-9").status_code == 302
     paid = models.Notice.get(models.Notice.kind == "redeem")
     assert paid.recipient == "lab@example.cn" and "50,000.00 元" in paid.body
+
+
+def test_the_worker_command_sends_once(app, client, as_role, smtp, monkeypatch):
+    inbox, controller, settings = smtp
+    controller.start()
+    for name in ("SMTP_HOST", "SMTP_PORT", "MAIL_FROM"):
+        monkeypatch.setitem(app.config, name, settings[name])
+    lab = factories.lab(factories.service_institution(), status="submitted", contact_email="lab@example.cn")
+    as_role("clerk")
+    take(client, "lab", "approve", lab)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["send-notices", "--once"])
+    assert result.exit_code == 0 and "已发送 1 封" in result.output, result.output
+    assert runner.invoke(args=["send-notices", "--once"]).output == ""
+    assert len(inbox.messages) == 1

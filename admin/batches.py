@@ -68,7 +68,7 @@ class NoticeView(SecureModelView):
     what failed, with its last error, for the office to see."""
     column_list = ("created_at", "kind", "recipient", "subject", "status", "attempts", "sent_at", "last_error")
     column_details_list = ("created_at", "kind", "table_name", "object_id", "recipient", "subject", "body", "status",
-                           "attempts", "next_attempt_at", "sent_at", "last_error", "key")
+                           "attempts", "next_attempt_at", "sent_at", "last_error")
     column_labels = {"created_at": "写入时间"}
     column_filters = ("status", "created_at")
     column_searchable_list = ("recipient", "subject")
@@ -78,5 +78,5 @@ class NoticeView(SecureModelView):
     column_formatters_detail = column_formatters
 
 
-KINDS = {"approve": "审核通过", "reject": "驳回", "open_account": "开通账号", "lapsing": "即将到期",
+KINDS = {"approve": "审核通过", "reject": "驳回", "open_account": "开通账号", "lapsing": "即将到期", "voided": "到期作废",
          "redeem": "兑付通过", "reject_redemption": "兑付驳回"}

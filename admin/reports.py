@@ -129,7 +129,7 @@ class ReportsView(BaseView):
         """The ledger's figures, read again only after a write to projects or
         to the records it names (program/tallies.py)."""
         counts = tallies.read()
-        tables = ("project", "enterprise", "lab")
+        tables = ("project", "enterprise", "lab", "service_institution")
         return workqueue.cached(f"ledger:{year}:{by}:{page}:{size}", tables, counts, lambda: (
             ledger.totals(year), ledger.rows(by, year, limit=size, offset=page * size), ledger.groups(by, year)))
 

@@ -97,8 +97,7 @@ def warn(today: datetime.date) -> list:
     for deadline, query in zip(DEADLINES, lapsing_soon(today)):
         n = deadline.limit()
         for project in query:
-            with db.atomic():
-                notice = notices.lapsing(project, deadline.lapses_on(getattr(project, deadline.since), n))
+            notice = notices.lapsing(project, deadline.lapses_on(getattr(project, deadline.since), n))
             if notice is not None:
                 sent.append(notice)
     return sent
@@ -126,5 +125,6 @@ def expire(today: datetime.date) -> list:
             after = audit.snapshot(Project.get_by_id(project.id))
             audit.record(None, "void", "project", project.id, before=before, after=after, username=SYSTEM,
                          extra={"reason": reason})
+            notices.voided(project, reason)
         done.append(project)
     return done

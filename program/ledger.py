@@ -10,10 +10,13 @@ For a year (of `voucher_granted_on`), over the projects granted in it:
 - open (待签合同): granted, no contract yet;
 - voided (已作废): lapsed by their deadlines;
 - redeemed (已兑付): what the labs were paid (the redemption amounts);
-- outstanding (未兑付): granted, neither voided nor paid.
+- outstanding (未兑付): the vouchers still to be paid: granted, contracted,
+  reviewed as passed or waiting for their redemption. A redeemed voucher is
+  settled (what was not asked for is not owed), a failed one is settled by
+  the parties' contract (Q8), a voided one lapsed.
 
 Identities, for every row and the totals: granted = contracted + voided +
-open; redeemed ≤ contracted; outstanding = granted − voided − redeemed.
+open; redeemed ≤ contracted; outstanding ≤ granted − voided.
 A project sent back to draft (退回修改) leaves the ledger with its grant.
 """
 import datetime
@@ -26,6 +29,8 @@ from peewee import Case, fn
 from models import DISTRICTS, Enterprise, Lab, Project, ServiceInstitution
 
 CONTRACTED = ("contracted", "passed", "failed", "redemption_requested", "redeemed")
+# The vouchers that may still be paid.
+PAYABLE = ("granted", "contracted", "passed", "redemption_requested")
 COLUMNS = ("granted", "contracted", "open", "voided", "redeemed", "outstanding")
 LABELS = {"granted": "已发放", "contracted": "已签合同", "open": "待签合同", "voided": "已作废",
           "redeemed": "已兑付", "outstanding": "未兑付"}
@@ -64,6 +69,7 @@ def _sums():
         _when(status == "granted", voucher).alias("open"),
         _when(status == "voided", voucher).alias("voided"),
         _when(status == "redeemed", Project.redemption_amount).alias("redeemed"),
+        _when(status.in_(PAYABLE), voucher).alias("outstanding"),
         fn.COUNT(Project.id).alias("projects"),
     ]
 
@@ -76,9 +82,7 @@ def _granted_in(query, year: Optional[int]):
 
 
 def _amounts(row: dict) -> dict:
-    out: dict = {name: (Decimal(int(row.get(name) or 0)) / 100).quantize(CENT)
-                 for name in COLUMNS if name != "outstanding"}
-    out["outstanding"] = out["granted"] - out["voided"] - out["redeemed"]
+    out: dict = {name: (Decimal(int(row.get(name) or 0)) / 100).quantize(CENT) for name in COLUMNS}
     out["projects"] = int(row.get("projects") or 0)
     return out
 

@@ -16,11 +16,15 @@ account opened (the login address and the account's name, never the
 password), a voucher about to lapse, a redemption decided.
 """
 import datetime
+import logging
 import smtplib
+import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any, Optional
+
+from peewee import IntegrityError
 
 from models import (
     DomainCenterMember,
@@ -31,9 +35,11 @@ from models import (
     RecommendingInstitution,
     ServiceInstitution,
     User,
+    db,
     now,
 )
 
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 # The login address is the deployment's (PUBLIC_URL): filled in when sent.
 LOGIN_URL = "{login_url}"
@@ -79,10 +85,27 @@ def after_transition(transition: Any, record: Any, opinion: str, audit_row: Any)
 
 
 def lapsing(project: Any, lapses_on: datetime.date) -> Optional[Notice]:
-    """A voucher about to lapse: told once per voucher and deadline."""
+    """A voucher about to lapse: told once per voucher and deadline (a run
+    at the same moment finds the key taken and leaves it)."""
     key = f"project:lapsing:{project.id}:{lapses_on}"
     if Notice.select().where(Notice.key == key).exists():
         return None
+    try:
+        with db.atomic():
+            return _lapsing(project, key, lapses_on)
+    except IntegrityError:
+        return None
+
+
+def voided(project: Any, reason: str) -> Optional[Notice]:
+    """A voucher voided by its deadline (deadlines.expire, in its transaction)."""
+    enterprise = Enterprise.get_by_id(project.enterprise_id)
+    return _queue(f"project:voided:{project.id}", "voided", project, enterprise.contact_email,
+                  "【首都科技创新券】创新券已到期作废",
+                  f"贵单位项目 {project.code}“{project.title}”的创新券已作废：{reason}。该金额不再占用年度额度。")
+
+
+def _lapsing(project, key, lapses_on):
     enterprise = Enterprise.get_by_id(project.enterprise_id)
     text = (f"贵单位项目 {project.code}“{project.title}”的创新券将于 {lapses_on} 到期作废"
             f"（{'须在此前登记合同' if project.status == 'granted' else '须在此前完成结题'}）。如已办理，请忽略本邮件。")
@@ -131,6 +154,21 @@ def _send(message, settings):
         client.send_message(message)
 
 
+def _why(exc: Exception) -> str:
+    """What went wrong, as the office reads it (the details are in the log)."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return "邮件服务器拒绝登录（请检查 SMTP_USER / SMTP_PASSWORD）"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "收件地址被邮件服务器拒收（请核对收件人的电子邮箱）"
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionRefusedError)):
+        return "无法连接邮件服务器（连接被拒绝或断开），将按时重试"
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return "连接邮件服务器超时，将按时重试"
+    if isinstance(exc, (OSError, smtplib.SMTPException)):
+        return "邮件服务器返回错误，将按时重试（详情见系统日志）"
+    return "生成或发送邮件时出错（详情见系统日志）"
+
+
 def send_due(settings: dict, at: Optional[datetime.datetime] = None, limit: int = 100) -> dict:
     """Send the notices due at `at` (an injected clock in tests); returns
     how many were sent and how many failed this time."""
@@ -143,9 +181,10 @@ def send_due(settings: dict, at: Optional[datetime.datetime] = None, limit: int 
             continue
         try:
             _send(_message(notice, settings), settings)
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:  # whatever failed, the worker goes on with the next
+            log.warning("notice %s not sent: %r", notice.key, exc)
             failed = notice.attempts + 1 >= MAX_ATTEMPTS
-            (Notice.update(last_error=f"{type(exc).__name__}: {exc}"[:1000], status="failed" if failed else "pending")
+            (Notice.update(last_error=_why(exc), status="failed" if failed else "pending")
              .where(Notice.id == notice.id).execute())
             done["failed"] += 1
             continue

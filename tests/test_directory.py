@@ -50,6 +50,20 @@ def test_the_labs_are_the_directorys_and_nothing_private(client, public):
     assert "共 0 家实验室" in by_field
 
 
+def test_a_lab_whose_institution_was_reopened_leaves_the_directory(client, public):
+    w, _ = public
+    models.ServiceInstitution.update(status="draft").where(
+        models.ServiceInstitution.id == w["service_institution"].id).execute()
+    page = client.get("/directory/labs").get_data(as_text=True)
+    assert w["lab"].name not in page and "纳米材料测试中心实验室" not in page
+
+
+def test_a_signed_in_visitors_page_is_not_for_shared_caches(client, as_role, public):
+    as_role("clerk")
+    response = client.get("/directory/labs")
+    assert response.headers["Cache-Control"] == "private, max-age=300"
+
+
 def test_products_within_validity_and_active_institutions(client, public):
     w, _ = public
     page = client.get("/directory/products").get_data(as_text=True)

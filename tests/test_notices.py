@@ -86,7 +86,7 @@ def test_a_notice_survives_an_outage_and_is_sent_once_after_it(client, as_role, 
     # The server is down: the try fails, is recorded, and waits a minute, then two.
     assert notices.send_due(settings, at=t0) == {"sent": 0, "failed": 1}
     down = models.Notice.get()
-    assert down.status == "pending" and down.attempts == 1 and "Error" in down.last_error
+    assert down.status == "pending" and down.attempts == 1 and down.last_error.startswith("无法连接邮件服务器")
     assert down.next_attempt_at == t0 + datetime.timedelta(minutes=1)
     assert notices.send_due(settings, at=t0) == {"sent": 0, "failed": 0}  # not due yet
     assert notices.send_due(settings, at=t0 + datetime.timedelta(minutes=1))["failed"] == 1
@@ -156,3 +156,34 @@ def test_the_worker_command_sends_once(app, client, as_role, smtp, monkeypatch):
     assert result.exit_code == 0 and "已发送 1 封" in result.output, result.output
     assert runner.invoke(args=["send-notices", "--once"]).output == ""
     assert len(inbox.messages) == 1
+
+
+def test_an_unexpected_failure_is_recorded_and_the_worker_goes_on(client, as_role, smtp, monkeypatch):
+    inbox, controller, settings = smtp
+    controller.start()
+    labs = [factories.lab(factories.service_institution(), status="submitted", contact_email=f"lab{n}@example.cn")
+            for n in range(2)]
+    as_role("clerk")
+    for lab in labs:
+        take(client, "lab", "approve", lab)
+    real = notices._message
+    monkeypatch.setattr(notices, "_message", lambda n, s: (_ for _ in ()).throw(ValueError("bad header"))
+                        if n.recipient == "lab0@example.cn" else real(n, s))
+    assert notices.send_due(settings) == {"sent": 1, "failed": 1}
+    broken = models.Notice.get(models.Notice.recipient == "lab0@example.cn")
+    assert broken.status == "pending" and broken.last_error == "生成或发送邮件时出错（详情见系统日志）"
+    as_role("clerk")
+    details = client.get(f"/admin/notice/details/?id={broken.id}").get_data(as_text=True)
+    assert "lab:approve" not in details and "幂等键" not in details
+
+
+def test_a_voided_voucher_is_told_and_a_second_warning_run_writes_nothing():
+    w = factories.world()
+    models.Enterprise.update(contact_email="ent@example.cn").execute()
+    project = factories.project(w["enterprise"], w["lab"], status="granted", voucher_granted_on=datetime.date(2026, 5, 1))
+    deadlines.warn(datetime.date(2026, 5, 15))
+    notices.lapsing(project, datetime.date(2026, 5, 17))  # a run at the same moment: nothing more, no error
+    assert models.Notice.select().where(models.Notice.kind == "lapsing").count() == 1
+    deadlines.expire(datetime.date(2026, 5, 17))
+    told = models.Notice.get(models.Notice.kind == "voided")
+    assert told.recipient == "ent@example.cn" and "已作废" in told.body and project.code in told.body

@@ -86,7 +86,10 @@ def _cached_page(tables, template, **context):
     else:
         response = current_app.make_response(render_template(template, **context))
     response.set_etag(tag)
-    response.headers["Cache-Control"] = "public, max-age=300"
+    # A signed-in visitor's response carries their session cookie: never a
+    # shared cache's.
+    signed_in = request.cookies.get(current_app.config.get("SESSION_COOKIE_NAME", "session"))
+    response.headers["Cache-Control"] = "private, max-age=300" if signed_in else "public, max-age=300"
     return response
 
 
@@ -101,13 +104,17 @@ def labs():
              .join(ServiceInstitution, on=(Lab.service_institution == ServiceInstitution.id))
              .switch(Lab)
              .join(DomainCenterMember, JOIN.LEFT_OUTER, on=(Lab.member_unit == DomainCenterMember.id))
-             .where(Lab.directory_condition()))
+             .where(Lab.directory_condition(),
+                    # Reported by an institution that still stands (退回修改 may reopen it).
+                    ServiceInstitution.status == "approved",
+                    DomainCenterMember.id.is_null() | (DomainCenterMember.status == "approved")))
     if word:
         query = query.where(Lab.name.contains(word))
     if category in LAB_CATEGORIES and category != "other":
         query = query.where(Lab.category == category)
     if field in DOMAIN_FIELDS:
-        query = query.where((DomainCenterMember.field == field) | (ServiceInstitution.domain == field))
+        query = query.where((DomainCenterMember.field == field)
+                            | (ServiceInstitution.is_domain_center & (ServiceInstitution.domain == field)))
     page, total = _page(), query.count()
     rows = list(query.order_by(Lab.name).limit(PAGE_SIZE).offset(page * PAGE_SIZE))
     return _cached_page(("lab", "service_institution", "domain_center_member"), "directory/labs.html",

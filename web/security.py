@@ -36,7 +36,7 @@ def add_headers(response):
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     if request.endpoint not in STATIC_ENDPOINTS and not (request.blueprint == "directory"
-                                                         and "public" in headers.get("Cache-Control", "")):
+                                                         and "max-age" in headers.get("Cache-Control", "")):
         # The public directory (web/directory.py) says itself that it may be cached.
         headers["Cache-Control"] = "no-store"
     return response

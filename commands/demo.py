@@ -298,7 +298,7 @@ class DemoData(Demo):
         if status in ("contracted", "passed", "failed"):
             # R10: signed after the grant, with the voucher clause and amount.
             project.contract_amount = contract_amount
-            project.contract_signed_on = project.voucher_granted_on + datetime.timedelta(days=rnd.randint(5, 60))
+            project.contract_signed_on = project.voucher_granted_on + datetime.timedelta(days=rnd.randint(3, 15))
             project.contract_has_voucher_clause = True
             project.contract_voucher_amount = voucher
         if status == "passed":

@@ -249,7 +249,7 @@ class ScaleSeed:
         created = datetime.datetime(year, 1, 1, 9) + datetime.timedelta(minutes=number * 2)
         granted = created.date() + datetime.timedelta(days=30) if status in GRANTED else None
         has_contract = status in CONTRACTED
-        signed = granted + datetime.timedelta(days=20) if has_contract else None
+        signed = granted + datetime.timedelta(days=10) if has_contract else None
         asked = signed + datetime.timedelta(days=120) if status in REDEMPTION else None
         return (f"CXQ{year}{number + 1:06d}",
                 f"{rnd.choice(WORDS)}{rnd.choice(WORDS)}{rnd.choice(WORDS)}{rnd.choice(TOPICS)}项目",

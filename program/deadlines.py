@@ -18,6 +18,7 @@ from typing import Any, Optional
 
 from models import Project, db, now
 from program import audit, notices, parameters
+from program.checks import RuleViolation
 
 SYSTEM = "系统（到期作废）"
 # The work queue warns this many days before a voucher lapses.
@@ -101,6 +102,21 @@ def warn(today: datetime.date) -> list:
             if notice is not None:
                 sent.append(notice)
     return sent
+
+
+def contract_in_time(project: Any) -> None:
+    """登记合同 (a transition's check): the contract was signed within the
+    days the policy allows after the grant; a later one comes after the
+    voucher lapsed, whether or not the nightly run has voided it yet."""
+    granted = DEADLINES[0]
+    n = granted.limit()
+    if project.voucher_granted_on is None or project.contract_signed_on is None:
+        return
+    lapsed_on = granted.lapses_on(project.voucher_granted_on, n)
+    if project.contract_signed_on >= lapsed_on:
+        raise RuleViolation("contract_signed_on",
+                            f"创新券于 {project.voucher_granted_on} 发放，须在 {n} 日内签订并登记合同；"
+                            f"合同签订于 {project.contract_signed_on}，创新券已于 {lapsed_on} 到期作废")
 
 
 def _reason(deadline, project):

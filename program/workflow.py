@@ -26,7 +26,7 @@ from models import (
     db,
     now,
 )
-from program import audit, checks, invariants, notices, passwords, policy, rules
+from program import audit, checks, deadlines, invariants, notices, passwords, policy, rules
 
 OFFICE, COMMISSION, SELF = policy.OFFICE, policy.COMMISSION, policy.SELF
 
@@ -173,7 +173,7 @@ TRANSITIONS = (
                fields=("contract_signed_on", "contract_amount", "contract_has_voucher_clause",
                        "contract_voucher_amount"),
                required=("contract_signed_on", "contract_amount", "contract_voucher_amount"),
-               checks=(rules.r10_contract, rules.r11_contract_covers_purchases)),
+               checks=(rules.r10_contract, rules.r11_contract_covers_purchases, deadlines.contract_in_time)),
     Transition(Project, "pass_review", "结题通过", ("contracted",), "passed", OFFICE,
                fields=("completion_reason",), required=("completion_reason",),
                sets={"completion_result": "passed", "liable_party": None}, checks=(rules.r12_completion,),

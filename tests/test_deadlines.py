@@ -121,3 +121,21 @@ def test_the_work_queue_warns_three_days_ahead(client, as_role, monkeypatch):
     page = client.get("/admin/").get_data(as_text=True)
     row = page[page.index('id="work-lapsing-granted"'):][:600]
     assert '<span class="work-count">1</span>' in row and "table-warning" in page[page.index('id="work-lapsing-granted"') - 80:][:200]
+
+
+def test_a_contract_signed_after_the_voucher_lapsed_is_not_registered(client, as_role):
+    w = factories.world()
+    project = granted(w, D(2026, 1, 1))
+    as_role("clerk")
+
+    def register(signed):
+        return client.post("/admin/project/register_contract/", data={
+            "id": project.id, "version": version_of("project", project.id), "opinion": "",
+            "contract_signed_on": signed, "contract_amount": "100000.00", "contract_has_voucher_clause": "y",
+            "contract_voucher_amount": "50000.00", "csrf_token": csrf_token(client, "/admin/")})
+
+    errors = field_errors(register("2026-03-01"))
+    assert any("创新券已于 2026-01-17 到期作废" in e for e in errors), errors
+    assert status(project) == "granted"
+    assert register("2026-01-16").status_code == 302  # the fifteenth day: in time
+    assert status(project) == "contracted"

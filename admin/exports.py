@@ -3,16 +3,15 @@ XLSX (admin/writers.py), with the record's full field set, every field a
 details page shows, related records by name and values typed (amounts,
 dates, counts stay numbers and dates; enumerations read as their Chinese
 names). ExportMixin is the screens' side."""
-import urllib.parse
 
-from flask import Response, abort, request, stream_with_context
+from flask import abort, request
 from flask_admin import expose
 from flask_login import current_user
 
 import compat
 import models
 from admin import typed_rows
-from admin.writers import BATCH, MIMETYPES, csv_stream, safe, xlsx_stream
+from admin.writers import BATCH, csv_stream, download, safe, xlsx_stream
 from program import audit
 
 __all__ = ["ExportMixin", "csv_stream", "xlsx_stream", "safe"]
@@ -89,11 +88,5 @@ class ExportMixin:
         headers = [label for _, label in compat.export_columns(self)]
         stream = csv_stream if export_type == "csv" else xlsx_stream
         stamp = f"{models.now():%Y%m%d_%H%M%S}"
-        quoted = urllib.parse.quote(f"{self.name}_{stamp}.{export_type}")
-        return Response(
-            stream_with_context(stream(headers, self.export_rows(for_csv=export_type == "csv"))),
-            mimetype=MIMETYPES[export_type],
-            headers={"Content-Disposition": f"attachment; filename={self.table}_{stamp}.{export_type}; "
-                                            f"filename*=UTF-8''{quoted}",
-                     "Cache-Control": "no-store"},
-        )
+        return download(stream(headers, self.export_rows(for_csv=export_type == "csv")),
+                        f"{self.table}_{stamp}.{export_type}", f"{self.name}_{stamp}.{export_type}")

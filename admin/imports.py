@@ -4,20 +4,23 @@ work is program/importing's; this is the screens' side: who may, which
 file, which page shows what."""
 import csv
 import unicodedata
-import urllib.parse
 
-from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
+from flask import abort, current_app, flash, redirect, request
 from flask_admin import expose
 from flask_login import current_user
 
-from admin.writers import MIMETYPES, xlsx_stream
+from admin.writers import download, xlsx_stream
 from models import ImportBatch, User
 from program import policy
 from program.importing import apply, staging, template
-from program.importing.outcome import LISTING_HEADERS, SHOWN_ERRORS, Listing
+from program.importing.outcome import LISTING_HEADERS, Listing
 from program.importing.plan import plan
 from program.importing.specs import SPECS
 from program.sheets import SheetError, kind_of
+
+# The states of a staged file whose test run has finished (its report exists).
+REPORTED = ("tested", "committing", "refused", "committed")
+
 
 def _plain_name(filename):
     """The file's name as the batch keeps it: no control or invisible
@@ -113,27 +116,22 @@ class ImportMixin:
     @expose("/import/template/")
     def import_template_view(self):
         spec = SPECS.get(self.table) or abort(404)
-        filename = f"{spec.name}导入模板.xlsx"
-        return Response(template.workbook(spec),
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f"attachment; filename={self.table}_import_template.xlsx; "
-                                                        f"filename*=UTF-8''{urllib.parse.quote(filename)}",
-                                 "Cache-Control": "no-store"})
+        return download(template.workbook(spec), f"{self.table}_import_template.xlsx", f"{spec.name}导入模板.xlsx")
 
     @expose("/import/<token>/")
     def import_report_view(self, token):
         staged = self._staged(token)
         meta = staged.meta
-        report = staged.report if meta.get("state") in ("tested", "committing", "refused", "committed") else None
+        report = staged.report if meta.get("state") in REPORTED else None
         batch = ImportBatch.get_or_none(ImportBatch.id == meta["batch_id"]) if meta.get("batch_id") else None
         return self.render("admin/import_report.html", spec=SPECS[self.table], meta=meta, report=report,
-                           token=token, batch=batch, shown_errors=SHOWN_ERRORS, stalled=staged.stalled)
+                           token=token, batch=batch, stalled=staged.stalled)
 
     @expose("/import/<token>/listing/")
     def import_listing_view(self, token):
         """The test run's whole report, row by row, as a workbook."""
         staged = self._staged(token)
-        if staged.meta.get("state") not in ("tested", "committing", "refused", "committed"):
+        if staged.meta.get("state") not in REPORTED:
             abort(404)
 
         def rows():
@@ -143,12 +141,8 @@ class ImportMixin:
                 for row in reader:
                     yield [int(row[0]), *row[1:]]
 
-        name = f"{SPECS[self.table].name}试导入报告.xlsx"
-        return Response(stream_with_context(xlsx_stream(LISTING_HEADERS, rows(), sheet_name="试导入报告")),
-                        mimetype=MIMETYPES["xlsx"],
-                        headers={"Content-Disposition": f"attachment; filename=import_report.xlsx; "
-                                                        f"filename*=UTF-8''{urllib.parse.quote(name)}",
-                                 "Cache-Control": "no-store"})
+        return download(xlsx_stream(LISTING_HEADERS, rows(), sheet_name="试导入报告"), "import_report.xlsx",
+                        f"{SPECS[self.table].name}试导入报告.xlsx")
 
     @expose("/import/<token>/commit/", methods=("POST",))
     def import_commit_view(self, token):

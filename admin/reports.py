@@ -1,14 +1,13 @@
 """统计报表: the office's reports (R3 events against promises; the annual
 evaluations of service institutions). One aggregated query each."""
 import datetime
-import urllib.parse
 
-from flask import Response, abort, redirect, request, stream_with_context, url_for
+from flask import abort, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from admin import listing
-from admin.writers import MIMETYPES, xlsx_stream
+from admin.writers import download, xlsx_stream
 from models import (
     GRADES,
     PerformanceEvaluation,
@@ -93,12 +92,7 @@ class ReportsView(BaseView):
     def _xlsx(self, title, headers, rows):
         audit.record(current_user._get_current_object(), "export", None,
                      extra={"format": "xlsx", "report": title})
-        quoted = urllib.parse.quote(f"{title}.xlsx")
-        return Response(stream_with_context(xlsx_stream(headers, iter(rows), sheet_name="报表")),
-                        mimetype=MIMETYPES["xlsx"],
-                        headers={"Content-Disposition": f"attachment; filename=report.xlsx; "
-                                                        f"filename*=UTF-8''{quoted}",
-                                 "Cache-Control": "no-store"})
+        return download(xlsx_stream(headers, iter(rows), sheet_name="报表"), "report.xlsx", f"{title}.xlsx")
 
     @staticmethod
     def _page_arg():

@@ -13,8 +13,11 @@ import datetime
 import decimal
 import io
 import re
+import urllib.parse
 import zipfile
 from xml.sax.saxutils import escape
+
+from flask import Response, stream_with_context
 
 BATCH = 2000
 
@@ -245,3 +248,16 @@ def _sample(value):
 
 MIMETYPES = {"csv": "text/csv",  # Flask adds "; charset=utf-8" to a text type
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def download(body, filename, shown_name):
+    """A file for the browser to save: `filename` (ASCII) for old clients,
+    `shown_name` (the Chinese one) for the rest; a generator is streamed
+    with the request's context; never cached (it holds someone's data)."""
+    kind = filename.rsplit(".", 1)[-1]
+    if not isinstance(body, (bytes, str)):
+        body = stream_with_context(body)
+    return Response(body, mimetype=MIMETYPES[kind],
+                    headers={"Content-Disposition": f"attachment; filename={filename}; "
+                                                    f"filename*=UTF-8''{urllib.parse.quote(shown_name)}",
+                             "Cache-Control": "no-store"})

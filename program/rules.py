@@ -356,6 +356,11 @@ def annual_cap_at_grant(project: Project) -> None:
         )
 
 
+def annual_cap_message(year: int, total: Decimal, cap: Decimal) -> str:
+    """The annual cap's refusal, wherever it is judged (forms, imports)."""
+    return f"该企业 {year} 年度创新券金额合计将为 {yuan(total)}，超过年度上限 {yuan(cap)}"
+
+
 def annual_voucher_cap(project: Project) -> None:
     cap = parameters.number("annual_voucher_cap_per_enterprise")
     if cap is None or project.voucher_amount is None:
@@ -367,7 +372,7 @@ def annual_voucher_cap(project: Project) -> None:
     if total > cap:
         raise RuleViolation(
             "voucher_amount",
-            f"该企业 {year} 年度创新券金额合计将为 {yuan(total)}，超过年度上限 {yuan(cap)}",
+            annual_cap_message(year, total, cap),
         )
 
 

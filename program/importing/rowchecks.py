@@ -10,8 +10,8 @@ from peewee import CharField, TextField
 import compat
 import models
 from models import MultiChoiceField, Project
-from program import invariants, locks, parameters
-from program.checks import RuleViolation, yuan
+from program import invariants, locks, parameters, rules
+from program.checks import RuleViolation
 from program.importing.specs import GENERATED, ImportSpec, natural_key
 
 REQUIRED = "此项为必填项"
@@ -116,7 +116,7 @@ class RowChecks:
             + record.voucher_amount
         if total > cap:
             label = self.label(labels, "voucher_amount")
-            return [(label, f"该企业 {year} 年度创新券金额合计将为 {yuan(total)}，超过年度上限 {yuan(cap)}")]
+            return [(label, rules.annual_cap_message(year, total, cap))]
         self.running[key] = earlier + record.voucher_amount
         if stored is not None and stored.status not in Project.NOT_COUNTED and stored.voucher_amount is not None:
             # The stored amount is in the table's sum for its enterprise and

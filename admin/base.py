@@ -69,6 +69,8 @@ class SecureModelView(compat.ModelViewHooks, AccessMixin, ReadingMixin, FiltersM
         self.column_filters = [filter_for(model, f) for f in (self.column_filters or ())]
         if "submitted_by" in model._meta.fields:
             self.column_filters.append(SubmitterFilter(model.submitted_by))
+        if "redemption_requested_by" in model._meta.fields:
+            self.column_filters.append(SubmitterFilter(model.redemption_requested_by, "兑付申请人", verb="申请"))
         self._details_and_export(model)
         if self.form_columns:
             # A field belongs to the step that fills it: what a transition

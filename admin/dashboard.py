@@ -51,8 +51,8 @@ class DashboardView(AdminIndexView):
             waiting = item.waiting
             view = self.view_for(waiting.table)
             values = {"status": waiting.states[0]}
-            if item.extra.get("not_by") == "submitted_by":
-                values["submitted_by"] = "others"
+            if item.extra.get("not_by"):
+                values[item.extra["not_by"]] = "others"  # what the user may decide
             rows.append(dict(label=waiting.label, count=item.count, days=item.days, oldest=item.oldest,
                              others_only=item.others_only, table=waiting.table,
                              url=view.list_url_with(sort=waiting.since, **values) if view else None))

@@ -151,11 +151,11 @@ class RelatedFilter(FilterEqual):
 
 
 class SubmitterFilter(FilterEqual):
-    """提交人: what others submitted (the work queue's 待审核: a clerk does
-    not decide their own), or the user's own."""
+    """提交人 (or 兑付申请人): what others submitted (the work queue's 待审核:
+    a clerk does not decide their own), or the user's own."""
 
-    def __init__(self, column, name="提交人"):
-        super().__init__(column, name, options=(("others", "他人提交"), ("mine", "本人提交")))
+    def __init__(self, column, name="提交人", verb="提交"):
+        super().__init__(column, name, options=(("others", f"他人{verb}"), ("mine", f"本人{verb}")))
 
     def apply(self, query, value):
         if value == "mine":

@@ -94,6 +94,23 @@ def test_the_queue_says_what_waits_for_a_clerk_not_their_own(client, as_role):
     assert oldest.status == "submitted"
 
 
+def test_the_redemptions_waiting_are_those_others_asked_for(client, as_role):
+    w = factories.world()
+    make_user("wang", "clerk", display_name="王芳")
+    wang = models.User.get(models.User.username == "wang")
+    own = factories.project(w["enterprise"], w["lab"], **factories.completed("redemption_requested"),
+                            redemption_requested_by=wang, title="本人申请的兑付")
+    others = factories.project(w["enterprise"], w["lab"], **factories.completed("redemption_requested"),
+                               title="他人申请的兑付")
+    as_role.user("wang")
+    rows, _ = _queue(client)
+    count, link, _row = rows["已申请兑付待审核"]
+    assert count == 1
+    listed = client.get(link).get_data(as_text=True)
+    titles = re.findall(r'<td class="col-title">([^<]*)</td>', listed)
+    assert titles == [others.title] and own.title not in listed
+
+
 def test_a_reviewer_sees_the_commissions_work_only(client, as_role):
     factories.recommending_institution(status="submitted")
     as_role("reviewer")

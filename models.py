@@ -231,8 +231,22 @@ GRADES = Choices(
 ROLES = Choices(*policy.ROLES)
 
 
+def clock():
+    """The office's clock: every stamp (now) and every date a rule reads
+    (today) come from here, so a test moves them together by replacing it."""
+    return datetime.datetime.now()
+
+
 def now():
-    return datetime.datetime.now().replace(microsecond=0)
+    return clock().replace(microsecond=0)
+
+
+def today():
+    return clock().date()
+
+
+# A policy parameter's first version is in force from the program's start.
+POLICY_ORIGIN = datetime.date(2000, 1, 1)
 
 
 # Ids are PostgreSQL `integer`s; SQLite stores 64 bits. Anything outside
@@ -851,12 +865,12 @@ class ProjectPurchase(BaseModel):
 
 
 class PolicySetting(BaseModel):
-    key = CharField(max_length=60, unique=True, verbose_name="参数键")
-    value = CharField(max_length=60, null=True, verbose_name="参数值")
-    description = CharField(max_length=255, null=True, verbose_name="说明")
+    """One version of a policy parameter: the value in force from
+    `effective_from` until the key's next version (DOMAIN.md §6). A change
+    adds a version; a version once in force is never rewritten."""
 
     # What a clerk calls each parameter (the key is the program's
-    # identifier; defaults and checks: program/parameters.py).
+    # identifier; defaults, meanings and checks: program/parameters.py).
     NAMES = {
         "r1_min_served_enterprises": "推荐机构服务企业数量下限",
         "r1_min_promised_events": "推荐机构承诺活动次数下限",
@@ -866,11 +880,48 @@ class PolicySetting(BaseModel):
         "voucher_valid_months": "创新券有效期（月）",
     }
 
+    key = CharField(max_length=60, choices=Choices(*NAMES.items()), verbose_name="参数")
+    value = CharField(max_length=60, null=True, verbose_name="参数值")
+    description = CharField(max_length=255, null=True, verbose_name="调整说明")
+    effective_from = DateField(default=POLICY_ORIGIN, verbose_name="生效日期")
+    STANDINGS = {"pending": "待生效", "in_force": "现行", "superseded": "已被取代"}
+
     class Meta:
         verbose_name = "政策参数"
+        indexes = ((("key", "effective_from"), True),)
 
     def __str__(self):
-        return self.NAMES.get(self.key, self.key)
+        since = "初始值" if self.effective_from == POLICY_ORIGIN else f"{self.effective_from} 起"
+        return f"{self.NAMES.get(self.key, self.key)}（{since}）"
+
+    @classmethod
+    def versions(cls, key):
+        """The key's versions, oldest first."""
+        return (cls.select()
+                .where(cls.key == key)
+                .order_by(cls.effective_from))
+
+    @classmethod
+    def in_force(cls, key, day):
+        """The version in force on `day`: the latest from that day or
+        before (the first version runs from the program's start, however
+        early the day), or None (the default applies)."""
+        return (cls.versions(key)
+                .where(cls.effective_from <= max(day, POLICY_ORIGIN))
+                .order_by(cls.effective_from.desc())
+                .first())
+
+    def standing(self, day=None):
+        """待生效, 现行 or 已被取代 on `day` (today)."""
+        day = day or today()
+        if self.effective_from > day:
+            return "pending"
+        following = (PolicySetting.select()
+                     .where(PolicySetting.key == self.key,
+                            PolicySetting.effective_from > self.effective_from,
+                            PolicySetting.effective_from <= day)
+                     .exists())
+        return "superseded" if following else "in_force"
 
 
 class AuditLog(BaseModel):

@@ -1,4 +1,5 @@
 """系统管理: system accounts, policy settings and the audit trail."""
+import datetime
 import json
 
 from flask import flash, redirect, request
@@ -13,7 +14,8 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from admin import history, present
 from admin.base import FilterEqual, FilterLike, SecureModelView
-from models import AuditLog, User, db
+import models
+from models import POLICY_ORIGIN, AuditLog, PolicySetting, User, db
 from program import audit, parameters, passwords, workflow
 from web import throttle
 
@@ -101,26 +103,77 @@ class UserView(SecureModelView):
 
 
 class PolicySettingView(SecureModelView):
-    # By its Chinese name; the key (the program's identifier) on the details page.
-    column_list = ("name", "value", "description", "updated_at")
-    column_details_list = ("name", "key", "value", "description", "updated_at")
-    column_labels = {"name": "参数"}
-    column_sortable_list = ("value", "updated_at")
-    column_searchable_list = ("key", "description")
-    column_formatters = {"name": lambda v, c, m, p: str(m),
-                         "value": lambda v, c, m, p: parameters.shown_value(m)}
-    form_columns = ("key", "value", "description")
-    column_default_sort = ("key", False)
-    # The keys are the program's: chosen from them when a missing one is
-    # added, never renamed afterwards (parameters.check_setting).
-    form_choices = {"key": list(parameters.NAMES.items())}
+    """政策参数 as versions (program/parameters.py): each parameter's history
+    by its Chinese name and meaning. A change is a new version from a later
+    date; a version once in force is locked whole (program/locks.py)."""
+    column_list = ("name", "meaning", "value", "effective_from", "standing", "description", "updated_at")
+    column_details_list = ("name", "meaning", "value", "effective_from", "standing", "description", "history",
+                           "created_at", "updated_at")
+    column_labels = {"name": "参数", "meaning": "含义", "standing": "状态", "history": "历次版本"}
+    column_sortable_list = ("effective_from", "updated_at")
+    column_searchable_list = ("description",)
+    column_filters = ("key", "effective_from")
+    column_formatters = {"name": lambda v, c, m, p: parameters.NAMES.get(m.key, m.key),
+                         "effective_from": lambda v, c, m, p: _since(m),
+                         "meaning": lambda v, c, m, p: parameters.meaning(m.key),
+                         "value": lambda v, c, m, p: parameters.shown_value(m),
+                         "standing": lambda v, c, m, p: _standing(m),
+                         "history": lambda v, c, m, p: _history(m)}
+    # Each parameter's versions together, the newest first.
+    column_default_sort = [("key", False), ("effective_from", True)]
+    form_columns = ("key", "value", "effective_from", "description")
+    form_args = {"effective_from": {"description": "新版本最早自明天起生效；此前的记录仍按其当时的版本判断"},
+                 "description": {"description": "如调整依据的文件名称、文号"}}
+
+    def create_form(self, obj=None):
+        """新增版本, opened from a version (?key=…): that parameter, its value
+        in force, from tomorrow."""
+        form = super().create_form(obj)
+        key = request.args.get("key", "")
+        if request.method == "GET":
+            form.effective_from.data = models.today() + datetime.timedelta(days=1)
+            if key in parameters.PARAMETERS:
+                form.key.data = key
+                form.value.data = parameters.in_force(key)
+        self._explain(form, form.key.data)
+        return form
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
-        del form.key
-        if obj is not None and obj.key in parameters.PARAMETERS:
-            form.value.description = f"{parameters.NAMES[obj.key]}：{parameters.PARAMETERS[obj.key][1]}"
+        if "key" in form:
+            del form.key  # a version belongs to its parameter for good
+        self._explain(form, getattr(obj, "key", None))
+        shown = getattr(form, "locked_display", {})
+        if obj is not None and "effective_from" in shown:
+            shown["effective_from"] = (shown["effective_from"][0], _since(obj))
         return form
+
+    @staticmethod
+    def _explain(form, key):
+        if "value" in form and key in parameters.PARAMETERS:
+            form.value.description = f"{parameters.NAMES[key]}：{parameters.meaning(key)}"
+
+
+def _since(setting):
+    return "初始值" if setting.effective_from == POLICY_ORIGIN else present.day(setting.effective_from)
+
+
+def _standing(setting):
+    state = setting.standing()
+    return Markup(f'<span class="badge state state-policy-{escape(state)}">'
+                  f'{escape(PolicySetting.STANDINGS[state])}</span>')
+
+
+def _history(setting):
+    """The parameter's versions, newest first, this one marked."""
+    rows = []
+    for version in reversed(list(PolicySetting.versions(setting.key))):
+        since = _since(version)
+        mark = ' class="table-active"' if version.id == setting.id else ""
+        rows.append(f"<tr{mark}><td>{escape(since)}</td><td>{escape(parameters.shown_value(version))}</td>"
+                    f"<td>{_standing(version)}</td><td>{escape(version.description or '')}</td></tr>")
+    return Markup('<table class="table table-sm mb-0"><thead><tr><th>生效日期</th><th>参数值</th><th>状态</th>'
+                  f'<th>调整说明</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
 class OperatorFilter(FilterLike):

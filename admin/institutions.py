@@ -18,6 +18,11 @@ from models import (
 REVIEW_FIELDS = ("status", "submitted_at", "review_opinion", "reviewed_by", "reviewed_at")
 
 
+def _r1_least(ri, key):
+    submitted = getattr(ri, "submitted_at", None)
+    return parameters.count(key, submitted.date() if submitted and ri.status != "draft" else None)
+
+
 class RecommendingInstitutionView(SecureModelView):
     # An institution account edits only its profile fields (program/policy.py
     # EDITABLE), and saving a complete one moves it to 已完善信息 (the
@@ -42,9 +47,10 @@ class RecommendingInstitutionView(SecureModelView):
         ("联系人", CONTACTS),
         ("机构介绍（开通账号后由机构维护）", ("introduction", "service_features")),
     )
+    # The minimums in force on the application's submission date (a draft's: today's).
     form_help = {
-        "served_enterprise_count": lambda: f"应不少于 {parameters.count('r1_min_served_enterprises')} 家（政策参数）",
-        "promised_event_count": lambda: f"每年应不少于 {parameters.count('r1_min_promised_events')} 次（政策参数）",
+        "served_enterprise_count": lambda ri: f"应不少于 {_r1_least(ri, 'r1_min_served_enterprises')} 家（政策参数）",
+        "promised_event_count": lambda ri: f"每年应不少于 {_r1_least(ri, 'r1_min_promised_events')} 次（政策参数）",
     }
     details_related = (
         (PromotionEvent.institution, ("title", "kind", "held_on", "participant_count")),

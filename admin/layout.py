@@ -101,7 +101,7 @@ class Hidden(rules.BaseRule):
 class LayoutMixin:
     # (heading, field names) in order; None: one section of form_columns.
     form_fieldsets = None
-    # {field name: callable -> help text} for help that follows the policy.
+    # {field name: callable(record or None) -> help text} for help that follows the policy.
     form_help: dict = {}
     # {field name: the check box it is shown with}
     form_depends: dict = {}
@@ -126,7 +126,7 @@ class LayoutMixin:
     def with_help(self, form, record=None):
         for name, text in self.form_help.items():
             if name in form:
-                form[name].description = escape(text())
+                form[name].description = escape(text(record))
         for name, (source, hint) in self.form_hints.items():
             if name in form:
                 source_id = getattr(record, f"{source}_id", None) if record is not None else None

@@ -1,7 +1,7 @@
 """企业与项目: enterprises, voucher projects, new technology products and the
 purchases of them."""
 from admin.base import FilterLike, SecureModelView
-from program import rules
+from program import caps, rules
 from program.checks import yuan
 from models import (
     Enterprise,
@@ -22,7 +22,9 @@ def vouchers_this_year(enterprise_id, project_id):
         return ""
     project = Project.get_or_none(Project.id == project_id) if project_id else None
     year = (project.created_at if project else now()).year
-    applied, cap = rules.annual_room(enterprise.id, year, excluding=project_id)
+    # The cap of the project's grant date (application date); a new one's: today's.
+    day = (project.voucher_granted_on or project.created_at.date()) if project else None
+    applied, cap = caps.annual_room(enterprise.id, year, excluding=project_id, on=day)
     text = f"“{enterprise.name}”{year} 年已申请创新券 {yuan(applied)}"
     if cap is None:
         return text + "（未设年度上限）"
@@ -38,7 +40,7 @@ def purchase_room(project_id, purchase_id):
     if room is None:
         return f"项目 {project.code} 尚无审定合同额，不能登记新技术新产品购买"
     cap, used, left = room
-    return (f"购买上限为审定合同额 {yuan(project.contract_amount)} 的 {rules.r11_percent()}，即 {yuan(cap)}；"
+    return (f"购买上限为审定合同额 {yuan(project.contract_amount)} 的 {rules.r11_percent(project)}，即 {yuan(cap)}；"
             f"已登记 {yuan(used)}，尚可登记 {yuan(max(left, 0))}")
 
 

@@ -337,8 +337,9 @@ class DemoData(Demo):
             project.payment_ref = f"兑付〔{asked.year}〕{len(project.title)}号"
 
     def purchases_of(self, project, contract_amount):
-        """R11: valid on the purchase date, together at most the cap in force."""
-        budget = (contract_amount * parameters.ratio("r11_purchase_cap_ratio")).quantize(Decimal("0.01"))
+        """R11: valid on the purchase date, together at most the cap in force on the grant date."""
+        ratio = parameters.ratio("r11_purchase_cap_ratio", project.voucher_granted_on)
+        budget = (contract_amount * ratio).quantize(Decimal("0.01"))
         for _ in range(self.rnd.randint(1, 2)):
             on = project.contract_signed_on + datetime.timedelta(days=self.rnd.randint(1, 60))
             valid = [p for p in self.products_made if p.valid_from <= on <= p.valid_to]

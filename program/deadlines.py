@@ -13,9 +13,12 @@ and a clerk's manual run) void it exactly once.
 """
 import calendar
 import datetime
+import functools
+import operator
 from dataclasses import dataclass
 from typing import Any, Optional
 
+import models
 from models import Project, db, now
 from program import audit, notices, parameters
 from program.checks import RuleViolation
@@ -40,8 +43,14 @@ class Deadline:
     key: str              # the policy setting that gives its length
     reason: str
 
-    def limit(self) -> int:
-        return parameters.count(self.key)
+    def limit(self, start: datetime.date) -> int:
+        """Its length for a voucher whose deadline runs from `start`: the
+        version in force on that date (政策参数 versions)."""
+        return parameters.count(self.key, start)
+
+    def lapse_day(self, project: Any) -> datetime.date:
+        start = getattr(project, self.since)
+        return self.lapses_on(start, self.limit(start))
 
     def lapses_on(self, start: datetime.date, n: int) -> datetime.date:
         """The first day the voucher is void (the day after its last day),
@@ -70,25 +79,34 @@ DEADLINES = (
 )
 
 
-def _query(deadline: Deadline, start_before: datetime.date, start_from: Optional[datetime.date] = None) -> Any:
+def _query(deadline: Deadline, by: datetime.date, after: Optional[datetime.date] = None) -> Any:
+    """The vouchers in the deadline's state that have lapsed by `by` (and
+    not by `after`): per version of its length, the start dates that
+    version covers and the latest start that has lapsed under it."""
     since = getattr(Project, deadline.since)
-    query = Project.select().where(Project.status == deadline.state, since.is_null(False), since <= start_before)
-    return query.where(since >= start_from) if start_from else query
+    windows = []
+    for first, last, value in parameters.periods(deadline.key):
+        n = int(value)
+        window = since <= deadline.last_start(by, n)
+        if after is not None:
+            window &= since > deadline.last_start(after, n)
+        if first is not None:
+            window &= since >= first
+        if last is not None:
+            window &= since <= last
+        windows.append(window)
+    return Project.select().where(Project.status == deadline.state, since.is_null(False),
+                                  functools.reduce(operator.or_, windows))
 
 
 def lapsed(today: datetime.date) -> list:
     """(deadline, project) of every voucher that has lapsed by `today`."""
-    return [(d, p) for d in DEADLINES for p in _query(d, d.last_start(today, d.limit())).order_by(Project.id)]
+    return [(d, p) for d in DEADLINES for p in _query(d, today).order_by(Project.id)]
 
 
 def lapsing_soon(today: datetime.date, days: int = WARN_DAYS) -> Any:
     """The vouchers that lapse within `days` days (the work queue's warning)."""
-    found = []
-    for deadline in DEADLINES:
-        n = deadline.limit()
-        soonest = deadline.last_start(today, n) + datetime.timedelta(days=1)
-        found.append(_query(deadline, deadline.last_start(today + datetime.timedelta(days=days), n), soonest))
-    return found
+    return [_query(deadline, today + datetime.timedelta(days=days), after=today) for deadline in DEADLINES]
 
 
 def warn(today: datetime.date) -> list:
@@ -96,32 +114,49 @@ def warn(today: datetime.date) -> list:
     days (once per voucher and deadline, program/notices.py)."""
     sent = []
     for deadline, query in zip(DEADLINES, lapsing_soon(today)):
-        n = deadline.limit()
         for project in query:
-            notice = notices.lapsing(project, deadline.lapses_on(getattr(project, deadline.since), n))
+            notice = notices.lapsing(project, deadline.lapse_day(project))
             if notice is not None:
                 sent.append(notice)
     return sent
 
 
 def contract_in_time(project: Any) -> None:
-    """登记合同 (a transition's check): the contract was signed within the
-    days the policy allows after the grant; a later one comes after the
-    voucher lapsed, whether or not the nightly run has voided it yet."""
+    """登记合同 (a transition's check): the contract was signed, and is
+    registered today, within the days the policy allows after the grant;
+    later, the voucher has lapsed, whether or not the nightly run has
+    voided it yet."""
     granted = DEADLINES[0]
-    n = granted.limit()
     if project.voucher_granted_on is None or project.contract_signed_on is None:
         return
+    n = granted.limit(project.voucher_granted_on)
     lapsed_on = granted.lapses_on(project.voucher_granted_on, n)
+    lead = f"创新券于 {project.voucher_granted_on} 发放，须在 {n} 日内签订并登记合同；"
     if project.contract_signed_on >= lapsed_on:
         raise RuleViolation("contract_signed_on",
-                            f"创新券于 {project.voucher_granted_on} 发放，须在 {n} 日内签订并登记合同；"
-                            f"合同签订于 {project.contract_signed_on}，创新券已于 {lapsed_on} 到期作废")
+                            lead + f"合同签订于 {project.contract_signed_on}，创新券已于 {lapsed_on} 到期作废")
+    if models.today() >= lapsed_on:
+        raise RuleViolation(None, lead + f"创新券已于 {lapsed_on} 到期作废，不能再登记合同")
+
+
+def reviewed_in_time(project: Any) -> None:
+    """结题 (a transition's check): on a day the voucher is still valid;
+    after its validity it has lapsed, whether or not the nightly run has
+    voided it yet."""
+    valid = DEADLINES[1]
+    if project.contract_signed_on is None:
+        return
+    n = valid.limit(project.contract_signed_on)
+    lapsed_on = valid.lapses_on(project.contract_signed_on, n)
+    if models.today() >= lapsed_on:
+        raise RuleViolation(None, f"合同于 {project.contract_signed_on} 签订，创新券有效期 {n} 个月，"
+                                  f"已于 {lapsed_on} 到期作废，不能再办理结题")
 
 
 def _reason(deadline, project):
-    n = deadline.limit()
-    return deadline.reason.format(n=n, day=deadline.lapses_on(getattr(project, deadline.since), n))
+    start = getattr(project, deadline.since)
+    n = deadline.limit(start)
+    return deadline.reason.format(n=n, day=deadline.lapses_on(start, n))
 
 
 def expire(today: datetime.date) -> list:

@@ -43,9 +43,9 @@ from program.checks import (
     hold_active_admins,
     other_active_admins,
 )
+from program.caps import annual_voucher_cap
 from program.rules import (
     R1_COUNTS,
-    annual_voucher_cap,
     general_voucher_within_contract,
     r1_counts,
     r1_mechanism_and_materials,
@@ -69,8 +69,6 @@ from program.rules import (
 
 def deletable(record: Any) -> None:
     """Raise when the program forbids deleting this record."""
-    if isinstance(record, PolicySetting) and record.key in parameters.PARAMETERS:
-        raise RuleViolation(None, f"政策参数“{record.key}”正在使用，不能删除；如需调整，请修改其参数值")
     if isinstance(record, User) and policy.administers(record.role) and record.is_active:
         hold_active_admins()
         if not other_active_admins(record):

@@ -11,6 +11,8 @@ the record as a draft, with an opinion, audited.
   amount (the contract's own fields are filled by 登记合同, never a form);
 - a `passed` or `failed` project, one whose redemption is asked for or
   done, a voided one: everything (兑付 fills its own fields by its steps);
+- a policy version (`policy_setting`) once its date has come: everything;
+  a change is a new version from a later date (program/parameters.py);
 - an `approved` institution, member unit or lab (and a recommending
   institution whose account has been opened since): the qualification
   fields and materials. Contacts and the institution's own introduction stay
@@ -21,10 +23,12 @@ editing.py); `enforce` runs before every save (program/signals.py), so a
 crafted POST, the command line or a later import cannot change them either.
 Decided records are not deleted: a trail of public money is kept.
 """
+import datetime
 from typing import Any, Optional
 
 import compat
-from models import DomainCenterMember, Lab, Project, RecommendingInstitution, ServiceInstitution
+import models
+from models import DomainCenterMember, Lab, PolicySetting, Project, RecommendingInstitution, ServiceInstitution
 from program.checks import RuleViolation
 
 EVERYTHING = "*"
@@ -57,16 +61,26 @@ LOCKS: dict = {
         "voided": EVERYTHING,
     },
     **{model: {state: fields for state in ("submitted",) + APPROVED} for model, fields in QUALIFICATION.items()},
+    PolicySetting: {"in_force": EVERYTHING},
 }
 
 # Bookkeeping written by the system, never by a form.
 _NEVER_LOCKED = ("id", "version", "created_at", "updated_at")
 
 
+def _state(record: Any) -> Optional[str]:
+    """The state a record locks by: its status; a policy version's standing
+    (in force from its date on, superseded or not)."""
+    if isinstance(record, PolicySetting):
+        day = record.effective_from
+        return "in_force" if isinstance(day, datetime.date) and day <= models.today() else "pending"
+    return getattr(record, "status", None)
+
+
 def locked_fields(record: Any, state: Optional[str] = None) -> tuple:
     """The fields of the record that its state (or `state`) locks."""
     by_state = LOCKS.get(type(record), {})
-    fields = by_state.get(state if state is not None else getattr(record, "status", None), ())
+    fields = by_state.get(state if state is not None else _state(record), ())
     if fields == EVERYTHING:
         return tuple(name for name in record._meta.fields if name not in _NEVER_LOCKED)
     return tuple(fields)
@@ -77,12 +91,16 @@ def is_locked(record: Any) -> bool:
 
 
 def everything_locked(record: Any) -> bool:
-    return LOCKS.get(type(record), {}).get(getattr(record, "status", None)) == EVERYTHING
+    return LOCKS.get(type(record), {}).get(_state(record)) == EVERYTHING
 
 
 def why(record: Any, reopenable: bool = True) -> str:
     """What a clerk reads at the top of a locked record's form (reopenable:
     whether 退回修改 can be taken from the record's state)."""
+    if isinstance(record, PolicySetting):
+        since = "初始值" if record.effective_from == models.POLICY_ORIGIN else f"自 {record.effective_from} 起的版本"
+        return (f"该参数的{since}已生效，已生效的政策参数不能修改或删除；"
+                "如需调整，请新增一个自以后日期起生效的版本。")
     state = record.display("status")
     if everything_locked(record):
         return f"该记录已“{state}”，全部字段均已锁定，不能再修改。"
@@ -111,6 +129,8 @@ def deletable(record: Any) -> None:
     """A decided record stays: deleting it would erase the trail of a
     decision. One under review neither: 退回修改 first, then delete the draft."""
     if record.id is not None and type(record) in LOCKS and locked_fields(record):
+        if isinstance(record, PolicySetting):
+            raise RuleViolation(None, f"“{record}”已生效，不能删除：政策参数的历史版本永久保留")
         raise RuleViolation(None, f"“{record}”已“{record.display('status')}”，不能删除")
 
 

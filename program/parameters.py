@@ -1,27 +1,41 @@
 """政策参数: the program's limits as data (R1's minimums, R11's cap, the
-annual cap per enterprise), kept in `policy_setting` and read by the rules
-every time. The keys are the program's: none added, renamed or, once in
-force, removed (a missing row would silently bring back the default).
+annual cap per enterprise, the deadlines), kept in `policy_setting` as
+versions (DOMAIN.md §6): each value is in force from its `effective_from`
+until the key's next version. A change adds a version from a later date and
+never rewrites the past: every rule judges a record by the version in force
+on the record's deciding date (R11 and the caps: the grant; R1: the
+application's submission; a deadline: the date it runs from).
+
+The keys are the program's: none added, renamed or removed (a key with no
+version is in force at its default).
 """
+import datetime
 from decimal import Decimal
 from typing import Optional
 
-from models import PolicySetting
+import models
+from models import POLICY_ORIGIN, PolicySetting
 from program.checks import RuleViolation, finite_decimal
 
-# key: (default value, Chinese description, kind). A policy revision changes
-# the row in policy_setting; the rules read it every time.
+# key: (default value, its meaning, kind).
 PARAMETERS = {
-    "r1_min_served_enterprises": ("30", "推荐机构须拥有的服务企业数量下限（家）", "count"),
-    "r1_min_promised_events": ("2", "推荐机构须承诺组织的宣传、对接活动次数下限（次）", "count"),
-    "r11_purchase_cap_ratio": ("0.30", "新技术新产品购买额占审定合同额的比例上限（0 至 1）", "ratio"),
-    "annual_voucher_cap_per_enterprise": ("", "每家企业每年度创新券金额上限（元），空为不设上限", "amount_or_empty"),
-    # Deadlines (DOMAIN.md §6; program/deadlines.py).
-    "contract_register_days": ("15", "创新券发放后须登记合同的期限（天），逾期作废", "count"),
-    "voucher_valid_months": ("3", "登记合同后创新券的有效期（月），逾期未结题作废", "count"),
+    "r1_min_served_enterprises": ("30", "推荐机构须拥有的服务企业数量下限（家）；按申请提交日的版本判断", "count"),
+    "r1_min_promised_events": ("2", "推荐机构须承诺组织的宣传、对接活动次数下限（次）；按申请提交日的版本判断",
+                               "count"),
+    "r11_purchase_cap_ratio": ("0.30", "新技术新产品购买额占审定合同额的比例上限（0 至 1）；按项目创新券发放日的版本判断",
+                               "ratio"),
+    "annual_voucher_cap_per_enterprise": ("", "每家企业每年度创新券金额上限（元），空为不设上限；按创新券发放日"
+                                              "（未发放的按申报日）的版本判断", "amount_or_empty"),
+    # Deadlines (program/deadlines.py).
+    "contract_register_days": ("15", "创新券发放后须登记合同的期限（天），逾期作废；按发放日的版本判断", "count"),
+    "voucher_valid_months": ("3", "登记合同后创新券的有效期（月），逾期未结题作废；按合同签订日的版本判断", "count"),
 }
 
 NAMES = PolicySetting.NAMES  # their Chinese names, with the model's labels
+
+
+def meaning(key: str) -> str:
+    return PARAMETERS[key][1] if key in PARAMETERS else ""
 
 
 def shown_value(setting: PolicySetting) -> str:
@@ -31,53 +45,77 @@ def shown_value(setting: PolicySetting) -> str:
     return setting.value or ""
 
 
-def current(key: str) -> str:
-    """The value in force: the policy_setting row, else the default."""
-    stored = PolicySetting.select(PolicySetting.value).where(PolicySetting.key == key).scalar()
-    if stored is None and not PolicySetting.select().where(PolicySetting.key == key).exists():
-        stored = PARAMETERS[key][0]
-    return (stored or "").strip()
+def in_force(key: str, on: Optional[datetime.date] = None) -> str:
+    """The value in force on `on` (today): its version's, else the default."""
+    version = PolicySetting.in_force(key, on or models.today())
+    return (PARAMETERS[key][0] if version is None else version.value or "").strip()
 
 
-def count(key: str) -> int:
-    return int(current(key))
+def count(key: str, on: Optional[datetime.date] = None) -> int:
+    return int(in_force(key, on))
 
 
-def number(key: str) -> Optional[Decimal]:
+def number(key: str, on: Optional[datetime.date] = None) -> Optional[Decimal]:
     """A decimal parameter, or None when it is empty (no cap)."""
-    text = current(key)
+    text = in_force(key, on)
     return Decimal(text) if text else None
 
 
-def ratio(key: str) -> Decimal:
+def ratio(key: str, on: Optional[datetime.date] = None) -> Decimal:
     """A ratio parameter (never empty: check_setting refuses that)."""
-    return Decimal(current(key) or PARAMETERS[key][0])
+    return Decimal(in_force(key, on) or PARAMETERS[key][0])
+
+
+def periods(key: str) -> list:
+    """[(first day or None, last day or None, value)] of the key's versions
+    in order, the first from the beginning (the default where no version
+    runs from the program's start): a deadline's query per period."""
+    steps = [(v.effective_from, (v.value or "").strip()) for v in PolicySetting.versions(key)]
+    if not steps or steps[0][0] != POLICY_ORIGIN:
+        steps.insert(0, (POLICY_ORIGIN, PARAMETERS[key][0]))
+    ends = [day - datetime.timedelta(days=1) for day, _ in steps[1:]] + [None]
+    return [(None if day == POLICY_ORIGIN else day, end, value) for (day, value), end in zip(steps, ends)]
 
 
 def ensure_defaults() -> int:
-    """Write the defaults that are missing; never overwrite a decision."""
+    """Write the first version of a key that has none; never another."""
     created = 0
-    for key, (default, description, _) in PARAMETERS.items():
-        _, was_created = PolicySetting.get_or_create(
-            key=key, defaults={"value": default, "description": description}
-        )
+    for key, (default, _, _) in PARAMETERS.items():
+        _, was_created = PolicySetting.get_or_create(key=key, defaults={"value": default})
         created += was_created
     return created
 
 
 def check_setting(setting: PolicySetting) -> None:
-    """The keys are the program's (PARAMETERS): none added, renamed or, once in
-    force, removed (a missing row would silently bring back the default)."""
+    """A version of a program key with a valid value, from a date still to
+    come (the past is never rewritten: a version in force is locked whole,
+    program/locks.py); the first version of a key may run from the start."""
     known = PARAMETERS.get(setting.key)
     if known is None:
-        raise RuleViolation("key", f"未知的参数键“{setting.key}”；可设置的参数为：" + "、".join(PARAMETERS))
-    if setting.id is not None:
-        stored = PolicySetting.select(PolicySetting.key).where(PolicySetting.id == setting.id).scalar()
-        if stored is not None and stored != setting.key:
-            raise RuleViolation("key", f"参数键“{stored}”不能修改；如需调整，请修改其参数值")
+        raise RuleViolation("key", f"未知的参数“{setting.key}”；可设置的参数为：" + "、".join(NAMES.values()))
+    stored = PolicySetting.get_or_none(PolicySetting.id == setting.id) if setting.id is not None else None
+    if stored is not None and stored.key != setting.key:
+        raise RuleViolation("key", f"“{NAMES[stored.key]}”的版本不能改为其他参数；如需调整其他参数，请新增版本")
     problem = CHECKS[known[2]]((setting.value or "").strip())
     if problem:
         raise RuleViolation("value", problem)
+    _check_date(setting)
+
+
+def _check_date(setting: PolicySetting) -> None:
+    day = setting.effective_from
+    if not isinstance(day, datetime.date):
+        raise RuleViolation("effective_from", "请填写生效日期")
+    others = PolicySetting.select().where(PolicySetting.key == setting.key)
+    if setting.id is not None:
+        others = others.where(PolicySetting.id != setting.id)
+    first = day == POLICY_ORIGIN and not others.exists()
+    today = models.today()
+    if day <= today and not first:
+        raise RuleViolation("effective_from",
+                            f"生效日期应晚于今天（{today}）：已按现行版本作出的判断不被改写，新版本最早自明天起生效")
+    if others.where(PolicySetting.effective_from == day).exists():
+        raise RuleViolation("effective_from", f"“{NAMES[setting.key]}”已有自 {day} 起生效的版本，请修改该版本或另选日期")
 
 
 def _count(value: str) -> Optional[str]:

@@ -63,8 +63,10 @@ ACCESS = {
         "import_batch": BATCHES,
         "notice": READ,
         "user": FULL,
-        # The keys are the program's, written by init-db: edited, never added or removed.
-        "policy_setting": READ | {"edit"},
+        # Versions of the program's keys (program/parameters.py): a new one
+        # from a later date; a pending one changed or withdrawn; one in
+        # force locked (program/locks.py).
+        "policy_setting": READ | {"create", "edit", "delete"},
         # The trail is read, never written by hand, by anyone.
         "audit_log": READ,
         "report": frozenset({"list"}),

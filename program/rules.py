@@ -8,6 +8,7 @@ The single functions (r1_…, r11_…) serve the workflow's guards and the
 reports; program/invariants.py says which of them (and of the general
 checks) apply to each kind of record, always.
 """
+import datetime
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import Iterable, Optional
 
@@ -22,7 +23,7 @@ from models import (
     RecommendingInstitution,
     ServiceInstitution,
 )
-from program import ledger, parameters
+from program import parameters
 from program.checks import (
     RuleViolation,
     each,
@@ -36,8 +37,8 @@ from program.checks import (
 def r1_recommending_institution_complete(ri: RecommendingInstitution) -> None:
     """Served enterprises, promised events, work mechanism, safeguards and the
     two materials: what an application needs to be submitted (every gap
-    named at once)."""
-    raise_all(each(lambda: r1_counts(ri), lambda: r1_mechanism_and_materials(ri)))
+    named at once), by the minimums in force today, the submission's date."""
+    raise_all(each(lambda: r1_counts(ri, on=models.today()), lambda: r1_mechanism_and_materials(ri)))
 
 
 # The counts R1 asks for, with the policy parameter of each minimum.
@@ -45,15 +46,18 @@ R1_COUNTS = {"served_enterprise_count": "r1_min_served_enterprises",
              "promised_event_count": "r1_min_promised_events"}
 
 
-def r1_counts(ri: RecommendingInstitution, fields: Iterable[str] = tuple(R1_COUNTS)) -> None:
-    """The counts against the minimums in force (政策参数)."""
+def r1_counts(ri: RecommendingInstitution, fields: Iterable[str] = tuple(R1_COUNTS),
+              on: Optional[datetime.date] = None) -> None:
+    """The counts against the minimums (政策参数) in force on the
+    application's submission date (`on`, else its own, else today)."""
+    on = on or (ri.submitted_at.date() if ri.submitted_at else None)
     problems = []
     if "served_enterprise_count" in fields:
-        least, served = parameters.count(R1_COUNTS["served_enterprise_count"]), ri.served_enterprise_count or 0
+        least, served = parameters.count(R1_COUNTS["served_enterprise_count"], on), ri.served_enterprise_count or 0
         if served < least:
             problems.append(RuleViolation("served_enterprise_count", f"服务企业数量为 {served} 家，应不少于 {least} 家"))
     if "promised_event_count" in fields:
-        least, promised = parameters.count(R1_COUNTS["promised_event_count"]), ri.promised_event_count or 0
+        least, promised = parameters.count(R1_COUNTS["promised_event_count"], on), ri.promised_event_count or 0
         if promised < least:
             problems.append(RuleViolation("promised_event_count",
                                           f"承诺组织宣传、对接活动 {promised} 次，应不少于 {least} 次"))
@@ -257,15 +261,20 @@ def general_voucher_within_contract(project: Project) -> None:
 
 # --- R11 (Q2): new technologies and products ----------------------------------------------------
 
-def r11_percent() -> str:
-    """The cap in force, as clerks write it: 30%."""
-    return f"{(parameters.ratio('r11_purchase_cap_ratio') * 100).normalize():f}%"
+def r11_ratio(project: Project) -> Decimal:
+    """The cap in force on the project's grant date (today before it)."""
+    return parameters.ratio("r11_purchase_cap_ratio", project.voucher_granted_on)
 
 
-def r11_cap(contract_amount: Decimal) -> Decimal:
+def r11_percent(project: Project) -> str:
+    """The project's cap, as clerks write it: 30%."""
+    return f"{(r11_ratio(project) * 100).normalize():f}%"
+
+
+def r11_cap(project: Project) -> Decimal:
     # Rounded down to the fen: 30 % of 49,999.99 is 14,999.997, so 15,000.00
     # of purchases is over the line, not on it.
-    return (contract_amount * parameters.ratio("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return (project.contract_amount * r11_ratio(project)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 def r11_room(project: Project, excluding: Optional[int] = None) -> Optional[tuple]:
@@ -273,7 +282,7 @@ def r11_room(project: Project, excluding: Optional[int] = None) -> Optional[tupl
     None before its contract amount is known (the purchase form shows it)."""
     if project.contract_amount is None:
         return None
-    cap = r11_cap(project.contract_amount)
+    cap = r11_cap(project)
     used = Project.purchases_total(project.id, excluding=excluding)
     return cap, used, cap - used
 
@@ -302,13 +311,13 @@ def r11_purchase_within_cap(purchase: ProjectPurchase) -> None:
         raise RuleViolation("project", "请选择项目")
     if project.contract_amount is None:
         raise RuleViolation("project", f"项目 {project.code} 尚无审定合同额，不能登记新技术新产品购买")
-    cap = r11_cap(project.contract_amount)
+    cap = r11_cap(project)
     total = Project.purchases_total(project.id, excluding=purchase.id) + purchase.amount
     if total > cap:
         raise RuleViolation(
             "amount",
             f"本项目新技术新产品购买合计将为 {yuan(total)}，超过审定合同额 {yuan(project.contract_amount)} "
-            f"的 {r11_percent()}（{yuan(cap)}）",
+            f"的 {r11_percent(project)}（{yuan(cap)}）",
         )
 
 
@@ -320,59 +329,13 @@ def r11_contract_covers_purchases(project: Project) -> None:
         return
     if project.contract_amount is None:
         raise RuleViolation("contract_amount", f"本项目已登记新技术新产品购买 {yuan(used)}，审定合同额不能为空")
-    cap = r11_cap(project.contract_amount)
+    cap = r11_cap(project)
     if used > cap:
-        least = (used / parameters.ratio("r11_purchase_cap_ratio")).quantize(Decimal("0.01"), rounding=ROUND_UP)
+        least = (used / r11_ratio(project)).quantize(Decimal("0.01"), rounding=ROUND_UP)
         raise RuleViolation(
             "contract_amount",
             f"本项目已登记新技术新产品购买 {yuan(used)}，审定合同额 {yuan(project.contract_amount)} 的 "
-            f"{r11_percent()} 仅为 {yuan(cap)}，合同额不能低于 {yuan(least)}",
-        )
-
-
-# --- annual cap per enterprise (policy) ------------------------------------------------------
-
-def annual_room(enterprise_id: int, year: int, excluding: Optional[int] = None) -> tuple:
-    """(applied for this year, annual cap or None) of an enterprise (the
-    project form shows it beside the amount)."""
-    cap = parameters.number("annual_voucher_cap_per_enterprise")
-    return Project.vouchers_in_year(enterprise_id, year, excluding=excluding), cap
-
-
-def annual_cap_at_grant(project: Project) -> None:
-    """The annual cap per enterprise at grant, read from the ledger
-    (program/ledger.py): the vouchers granted to it in the grant's year and
-    not voided, with this one."""
-    cap = parameters.number("annual_voucher_cap_per_enterprise")
-    if cap is None or project.voucher_amount is None or project.voucher_granted_on is None:
-        return
-    year = project.voucher_granted_on.year
-    models.hold(Enterprise.select(Enterprise.id).where(Enterprise.id == project.enterprise_id))
-    total = ledger.enterprise_granted(project.enterprise_id, year) + project.voucher_amount
-    if total > cap:
-        raise RuleViolation(
-            "voucher_granted_on",
-            f"该企业 {year} 年度已发放的创新券合计将为 {yuan(total)}（台账），超过年度上限 {yuan(cap)}",
-        )
-
-
-def annual_cap_message(year: int, total: Decimal, cap: Decimal) -> str:
-    """The annual cap's refusal, wherever it is judged (forms, imports)."""
-    return f"该企业 {year} 年度创新券金额合计将为 {yuan(total)}，超过年度上限 {yuan(cap)}"
-
-
-def annual_voucher_cap(project: Project) -> None:
-    cap = parameters.number("annual_voucher_cap_per_enterprise")
-    if cap is None or project.voucher_amount is None:
-        return
-    year = (project.created_at or models.now()).year
-    # Two applications at once: the second waits for the first, then adds it.
-    models.hold(Enterprise.select(Enterprise.id).where(Enterprise.id == project.enterprise_id))
-    total = Project.vouchers_in_year(project.enterprise_id, year, excluding=project.id) + project.voucher_amount
-    if total > cap:
-        raise RuleViolation(
-            "voucher_amount",
-            annual_cap_message(year, total, cap),
+            f"{r11_percent(project)} 仅为 {yuan(cap)}，合同额不能低于 {yuan(least)}",
         )
 
 

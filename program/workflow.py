@@ -16,6 +16,7 @@ from typing import Any, Optional
 from peewee import IntegrityError
 from werkzeug.security import generate_password_hash
 
+import models
 from models import (
     DomainCenterMember,
     Lab,
@@ -26,7 +27,7 @@ from models import (
     db,
     now,
 )
-from program import audit, checks, deadlines, invariants, notices, passwords, policy, rules
+from program import audit, caps, checks, deadlines, invariants, notices, passwords, policy, rules
 
 OFFICE, COMMISSION, SELF = policy.OFFICE, policy.COMMISSION, policy.SELF
 
@@ -166,7 +167,7 @@ TRANSITIONS = (
                checks=(rules.r8_project_enterprise, _r6_and_r9), stamp="submitted", bulk=True),
     Transition(Project, "grant", "申报成功（发放创新券）", ("submitted",), "granted", OFFICE,
                fields=("voucher_granted_on",), required=("voucher_granted_on",), not_by="submitted_by",
-               checks=(rules.annual_voucher_cap, rules.annual_cap_at_grant), bulk=True),
+               checks=(caps.annual_voucher_cap, caps.annual_cap_at_grant), bulk=True),
     Transition(Project, "reject", "申报未通过", ("submitted",), "rejected", OFFICE, opinion_required=True,
                bulk=True),
     Transition(Project, "register_contract", "登记合同", ("granted",), "contracted", OFFICE,
@@ -176,11 +177,12 @@ TRANSITIONS = (
                checks=(rules.r10_contract, rules.r11_contract_covers_purchases, deadlines.contract_in_time)),
     Transition(Project, "pass_review", "结题通过", ("contracted",), "passed", OFFICE,
                fields=("completion_reason",), required=("completion_reason",),
-               sets={"completion_result": "passed", "liable_party": None}, checks=(rules.r12_completion,),
-               bulk=True),
+               sets={"completion_result": "passed", "liable_party": None},
+               checks=(rules.r12_completion, deadlines.reviewed_in_time), bulk=True),
     Transition(Project, "fail_review", "结题未通过", ("contracted",), "failed", OFFICE,
                fields=("completion_reason", "liable_party"), required=("completion_reason", "liable_party"),
-               sets={"completion_result": "failed"}, checks=(rules.r12_completion,), bulk=True),
+               sets={"completion_result": "failed"}, checks=(rules.r12_completion, deadlines.reviewed_in_time),
+               bulk=True),
     # 兑付 (DOMAIN.md §6): asked for by the office on the lab's behalf after
     # 结题通过, decided by another clerk (paid, or sent back with a reason).
     Transition(Project, "request_redemption", "申请兑付", ("passed",), "redemption_requested", OFFICE,
@@ -362,4 +364,4 @@ def _write_if_unchanged(transition, record, changes, stamp):
 
 
 def today() -> datetime.date:
-    return datetime.date.today()
+    return models.today()

@@ -8,6 +8,7 @@ run against it, and drop it at the end. The SQLite database lives on a tmpfs
 (/dev/shm) when the machine has one: the suite then spends no time on disk
 syncs, and nothing of it lands in the checkout.
 """
+import datetime
 import os
 import shutil
 import tempfile
@@ -151,6 +152,22 @@ def as_role(client):
 
     _as.out, _as.user = out, user
     return _as
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The office's clock (models.clock), moved by the test: clock(day)
+    sets the date that stamps and rules read; nothing sleeps. It starts on
+    2026-03-16, the day after the factories' contracts are signed (granted
+    2026-03-01, signed 2026-03-15): still in time to register and review
+    them, whatever the machine's date."""
+    current = {"day": datetime.date(2026, 3, 16)}
+    monkeypatch.setattr(models, "clock",
+                        lambda: datetime.datetime.combine(current["day"], datetime.datetime.now().time()))
+
+    def move(day):
+        current["day"] = day
+    return move
 
 
 @pytest.fixture

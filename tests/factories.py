@@ -27,6 +27,14 @@ def credit_code(n=None):
     return body + credit_code_check_char(body)
 
 
+def set_policy(key, value, since=models.POLICY_ORIGIN):
+    """A policy version written straight to the table (a test's premise,
+    not a clerk's change: those go through 政策参数 and its rules)."""
+    models.PolicySetting.insert(key=key, value=value, effective_from=since).on_conflict(
+        conflict_target=[models.PolicySetting.key, models.PolicySetting.effective_from],
+        update={models.PolicySetting.value: value}).execute()
+
+
 def recommending_institution(**kw):
     n = next(_seq)
     data = dict(name=f"测试推荐机构{n}", credit_code=credit_code(n), contact_name="王伟",

@@ -20,8 +20,9 @@ ALL, READ = set(OPS), {"list", "details", "export"}
 
 def expected(role, table):
     if role == "admin":
-        # The trail is read only; the policy's keys are edited, never added or removed.
-        return READ if table == "audit_log" else READ | {"edit"} if table == "policy_setting" else ALL
+        # The trail is read only; a policy version is added, and changed or
+        # withdrawn while pending (one in force is locked: its delete refuses).
+        return READ if table == "audit_log" else ALL
     if role == "clerk":
         if table == "user":
             return set()

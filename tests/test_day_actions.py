@@ -70,7 +70,7 @@ def test_bulk_grant_shares_its_date_and_reports_each_record(client, as_role):
     assert models.AuditLog.select().where(models.AuditLog.action == "grant").count() == 2
 
 
-def test_bulk_fail_review_shares_reason_and_liable_party(client, as_role):
+def test_bulk_fail_review_shares_reason_and_liable_party(client, as_role, clock):
     w = factories.world()
     running = [factories.project(w["enterprise"], w["lab"], **factories.contracted()) for _ in range(2)]
     as_role("clerk")

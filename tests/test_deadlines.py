@@ -30,11 +30,6 @@ def status(project):
     return models.Project.get_by_id(project.id).status
 
 
-def set_policy(key, value):
-    models.PolicySetting.insert(key=key, value=value).on_conflict(
-        conflict_target=[models.PolicySetting.key], update={models.PolicySetting.value: value}).execute()
-
-
 def test_a_granted_voucher_lapses_after_its_fifteen_days_once():
     w = factories.world()
     project = granted(w, D(2026, 5, 1))
@@ -67,7 +62,7 @@ def test_the_policys_days_are_read_when_it_runs_and_decided_projects_stay():
     w = factories.world()
     early = granted(w, D(2026, 5, 1))
     registered = granted(w, D(2026, 5, 1))
-    set_policy("contract_register_days", "5")
+    factories.set_policy("contract_register_days", "5")
     models.Project.update(status="contracted", contract_signed_on=D(2026, 5, 3), contract_amount=Decimal("100000"),
                           contract_has_voucher_clause=True, contract_voucher_amount=Decimal("50000")).where(
         models.Project.id == registered.id).execute()
@@ -80,7 +75,7 @@ def test_a_lapsed_voucher_frees_the_cap_through_the_screens(client, as_role):
     w = factories.world()  # its project: 50,000, contracted 2026-03-15
     old = granted(w, D(2026, 1, 10), voucher_amount=Decimal("30000.00"))
     project = factories.project(w["enterprise"], w["lab"], voucher_amount=Decimal("40000.00"), status="submitted")
-    set_policy("annual_voucher_cap_per_enterprise", "100000")
+    factories.set_policy("annual_voucher_cap_per_enterprise", "100000")
     as_role("clerk")
 
     def grant():
@@ -123,7 +118,7 @@ def test_the_work_queue_warns_three_days_ahead(client, as_role, monkeypatch):
     assert '<span class="work-count">1</span>' in row and "table-warning" in page[page.index('id="work-lapsing-granted"') - 80:][:200]
 
 
-def test_a_contract_signed_after_the_voucher_lapsed_is_not_registered(client, as_role):
+def test_a_contract_signed_after_the_voucher_lapsed_is_not_registered(client, as_role, clock):
     w = factories.world()
     project = granted(w, D(2026, 1, 1))
     as_role("clerk")
@@ -134,8 +129,39 @@ def test_a_contract_signed_after_the_voucher_lapsed_is_not_registered(client, as
             "contract_signed_on": signed, "contract_amount": "100000.00", "contract_has_voucher_clause": "y",
             "contract_voucher_amount": "50000.00", "csrf_token": csrf_token(client, "/admin/")})
 
+    clock(D(2026, 1, 16))  # the fifteenth day
     errors = field_errors(register("2026-03-01"))
     assert any("创新券已于 2026-01-17 到期作废" in e for e in errors), errors
     assert status(project) == "granted"
+    # Signed in time, but registered the day after the lapse, before the
+    # nightly run: refused all the same.
+    clock(D(2026, 1, 17))
+    errors = field_errors(register("2026-01-16"))
+    assert "创新券于 2026-01-01 发放，须在 15 日内签订并登记合同；创新券已于 2026-01-17 到期作废，不能再登记合同" \
+        in errors, errors
+    assert status(project) == "granted"
+    clock(D(2026, 1, 16))
     assert register("2026-01-16").status_code == 302  # the fifteenth day: in time
     assert status(project) == "contracted"
+
+
+def test_a_voucher_past_its_validity_is_not_reviewed(client, as_role, clock):
+    """结题 after the months of validity: refused at the transition, before
+    the nightly run has voided it."""
+    w = factories.world()
+    project = contracted(w, D(2026, 2, 10))  # valid to 2026-05-10, void from 05-11
+    as_role("clerk")
+
+    def review(name, **fields):
+        return client.post(f"/admin/project/{name}/", data={
+            "id": project.id, "version": version_of("project", project.id), "opinion": "",
+            "completion_reason": "按合同完成", "csrf_token": csrf_token(client, "/admin/"), **fields})
+
+    clock(D(2026, 5, 11))
+    for name, fields in (("pass_review", {}), ("fail_review", {"liable_party": "lab"})):
+        errors = field_errors(review(name, **fields))
+        assert "合同于 2026-02-10 签订，创新券有效期 3 个月，已于 2026-05-11 到期作废，不能再办理结题" in errors, errors
+        assert status(project) == "contracted"
+    clock(D(2026, 5, 10))  # its last day
+    assert review("pass_review").status_code == 302
+    assert status(project) == "passed"

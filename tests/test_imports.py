@@ -436,8 +436,7 @@ def test_a_large_file_runs_in_the_background_and_shows_its_progress(client, as_r
 
 
 def test_the_annual_cap_counts_the_files_own_earlier_rows(client, as_role, w):
-    models.PolicySetting.insert(key="annual_voucher_cap_per_enterprise", value="150000").on_conflict(
-        conflict_target=[models.PolicySetting.key], update={models.PolicySetting.value: "150000"}).execute()
+    factories.set_policy("annual_voucher_cap_per_enterprise", "150000")
     as_role("clerk")
     row = new_row("project", w)  # the enterprise has 50,000 this year already (world())
     rows = [dict(row, title=f"分拆项目{n}", voucher_amount=40000) for n in range(3)]
@@ -619,8 +618,7 @@ def test_a_workbook_that_unpacks_too_large_or_too_long_is_refused(client, as_rol
 
 
 def test_the_cap_counts_a_changed_project_once(client, as_role, w):
-    models.PolicySetting.insert(key="annual_voucher_cap_per_enterprise", value="150000").on_conflict(
-        conflict_target=[models.PolicySetting.key], update={models.PolicySetting.value: "150000"}).execute()
+    factories.set_policy("annual_voucher_cap_per_enterprise", "150000")
     project = factories.reopened(w["project"])  # 50,000 this year
     as_role("clerk")
     raised = dict(new_row("project", w), code=project.code, title=project.title, voucher_amount=60000)

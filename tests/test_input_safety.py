@@ -156,37 +156,47 @@ def test_opening_an_account_for_an_institution_that_has_one_is_refused(client, a
     assert not models.User.select().where(models.User.username == "new_account").exists()
 
 
+def new_version(client, key, value, since=None):
+    """政策参数 › 新增版本, from tomorrow unless told."""
+    since = since or datetime.date.today() + datetime.timedelta(days=1)
+    return post(client, "/admin/policy_setting/new/", {"key": key, "value": value, "effective_from": since.isoformat()})
+
+
+def versions(key):
+    return models.PolicySetting.select().where(models.PolicySetting.key == key).count()
+
+
 def test_policy_values_must_be_finite(client, as_role):
     parameters.ensure_defaults()
-    setting = models.PolicySetting.get(models.PolicySetting.key == "r11_purchase_cap_ratio")
     as_role("admin")
     for value in ("NaN", "Infinity", "sNaN", "-0.1", "1.5"):
-        response = resubmit(client, f"/admin/policy_setting/edit/?id={setting.id}", value=value)
+        response = new_version(client, "r11_purchase_cap_ratio", value)
         assert response.status_code == 200 and field_errors(response), value
-    assert models.PolicySetting.get_by_id(setting.id).value == "0.30"
+    assert versions("r11_purchase_cap_ratio") == 1
 
 
-def test_a_live_policy_key_is_neither_renamed_nor_deleted(client, as_role):
+def test_a_version_in_force_is_neither_changed_renamed_nor_deleted(client, as_role):
     parameters.ensure_defaults()
     setting = models.PolicySetting.get(models.PolicySetting.key == "r11_purchase_cap_ratio")
     as_role("admin")
     url = f"/admin/policy_setting/edit/?id={setting.id}"
     assert 'name="key"' not in client.get(url).get_data(as_text=True)
-    client.post(url, data={"key": "r11_cap_renamed", "value": "0.30", "version": setting.version,
+    client.post(url, data={"key": "r1_min_promised_events", "value": "0.25", "version": setting.version,
                            "csrf_token": csrf_token(client, url)})
-    assert models.PolicySetting.get_by_id(setting.id).key == "r11_purchase_cap_ratio"
-    # Neither deleted nor added on the screens (the access policy), nor by
-    # any other path (the rules).
-    deleted = client.post("/admin/policy_setting/delete/", data={
+    stored = models.PolicySetting.get_by_id(setting.id)
+    assert (stored.key, stored.value, stored.version) == ("r11_purchase_cap_ratio", "0.30", setting.version)
+    deleted = client.post("/admin/policy_setting/delete/", follow_redirects=True, data={
         "id": setting.id, "csrf_token": csrf_token(client, "/admin/policy_setting/")})
-    assert deleted.status_code == 403
-    assert client.get("/admin/policy_setting/new/").status_code == 403
-    assert "创建" not in client.get("/admin/policy_setting/").get_data(as_text=True)
-    with pytest.raises(checks.RuleViolation, match="正在使用，不能删除"):
+    assert "已生效，不能删除" in deleted.get_data(as_text=True)
+    # Nor by any other path (the rules, before every save and delete).
+    with pytest.raises(checks.RuleViolation, match="已生效，不能删除"):
         setting.delete_instance()
-    with pytest.raises(checks.RuleViolation, match="未知的参数键"):
-        models.PolicySetting.create(key="made_up_key", value="1")
-    assert models.PolicySetting.get_or_none(models.PolicySetting.id == setting.id) is not None
+    setting.value = "0.25"
+    with pytest.raises(checks.RuleViolation, match="已锁定"):
+        setting.save()
+    with pytest.raises(checks.RuleViolation, match="未知的参数"):
+        models.PolicySetting.create(key="made_up_key", value="1", effective_from=datetime.date(2099, 1, 1))
+    assert models.PolicySetting.get_by_id(setting.id).value == "0.30"
 
 
 @pytest.mark.parametrize("change", ({"role": "clerk"}, {"is_active": None}))
@@ -226,11 +236,10 @@ def test_a_one_character_search_that_lowers_to_two_is_answered(client, as_role):
                                         ("annual_voucher_cap_per_enterprise", "0.001")))
 def test_policy_values_that_would_break_the_rules_later_are_refused(client, as_role, key, value):
     parameters.ensure_defaults()
-    setting = models.PolicySetting.get(models.PolicySetting.key == key)
     as_role("admin")
-    response = resubmit(client, f"/admin/policy_setting/edit/?id={setting.id}", value=value)
+    response = new_version(client, key, value)
     assert response.status_code == 200 and field_errors(response), value
-    assert models.PolicySetting.get_by_id(setting.id).value == setting.value
+    assert versions(key) == 1
 
 
 def test_a_raised_minimum_does_not_freeze_records_submitted_under_the_old_one(client, as_role):

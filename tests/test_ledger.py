@@ -80,7 +80,7 @@ def take(client, name, project, **fields):
         "csrf_token": csrf_token(client, "/admin/"), **fields})
 
 
-def test_the_ledger_follows_a_project_to_redeemed(client, as_role):
+def test_the_ledger_follows_a_project_to_redeemed(client, as_role, clock):
     w = factories.world()  # its project: 50,000 granted 2026-03-01, contracted
     project = factories.project(w["enterprise"], w["lab"], voucher_amount=Decimal("30000.00"), status="submitted")
     as_role("clerk")
@@ -114,8 +114,7 @@ def test_the_ledger_follows_a_project_to_redeemed(client, as_role):
 def test_the_cap_at_grant_reads_the_ledgers_year(client, as_role):
     w = factories.world()  # 50,000 granted in 2026
     project = factories.project(w["enterprise"], w["lab"], voucher_amount=Decimal("40000.00"), status="submitted")
-    models.PolicySetting.insert(key="annual_voucher_cap_per_enterprise", value="80000").on_conflict(
-        conflict_target=[models.PolicySetting.key], update={models.PolicySetting.value: "80000"}).execute()
+    factories.set_policy("annual_voucher_cap_per_enterprise", "80000")
     # Applied for this year, so the application's cap (by year of application) is met... not at grant:
     models.Project.update(created_at=datetime.datetime(2025, 12, 30)).where(
         models.Project.id == project.id).execute()

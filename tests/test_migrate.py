@@ -2,6 +2,7 @@
 before migrations existed (tests/data/v0_*.sql.gz: `init-db` and
 `seed-demo` of commit 3fae2ad, dumped) is brought up to date by
 `flask --app app migrate`, every row still there."""
+import datetime
 import gzip
 import os
 import sqlite3
@@ -110,6 +111,15 @@ def test_migrate_brings_an_older_database_up_to_date_with_every_row(v0_database,
         assert found == expected_submitters
         assert models.Project.select().where(models.Project.submitted_at.is_null(False)).count() == len(found)
         assert {u.session_generation for u in models.User.select()} == {0}
+
+        # Each policy value became its parameter's first version, in force
+        # from the start, and a later version can be added beside it.
+        assert {s.effective_from for s in models.PolicySetting.select()} == {models.POLICY_ORIGIN}
+        assert not models.PolicySetting.select().where(models.PolicySetting.description.contains("下限（家）")).exists()
+        ratio = models.PolicySetting.get(models.PolicySetting.key == "r11_purchase_cap_ratio")
+        models.PolicySetting.insert(key=ratio.key, value="0.20", effective_from=datetime.date(2099, 1, 1)).execute()
+        assert models.PolicySetting.in_force(ratio.key, datetime.date(2099, 1, 2)).value == "0.20"
+        assert models.PolicySetting.in_force(ratio.key, datetime.date(2026, 1, 2)).value == ratio.value
 
         # The work queue's counts start equal to the tables, and stay so.
         assert tallies.differences(database) == {}

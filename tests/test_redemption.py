@@ -30,7 +30,7 @@ REQUEST = {"redemption_amount": "50000.00", "invoice_no": "No.20260901", "redemp
 PAY = {"redeemed_on": "2026-09-20", "payment_ref": "兑付〔2026〕18号"}
 
 
-def test_a_project_from_application_to_redeemed(client, as_role):
+def test_a_project_from_application_to_redeemed(client, as_role, clock):
     w = factories.world()
     project = factories.project(w["enterprise"], w["lab"], voucher_amount=Decimal("60000.00"))
     as_role("clerk")
@@ -132,8 +132,7 @@ def test_redemption_decisions_in_bulk(client, as_role):
 def test_a_voided_voucher_frees_the_annual_cap(client, as_role):
     w = factories.world()  # its project: 50,000 this year
     project = factories.project(w["enterprise"], w["lab"], voucher_amount=Decimal("40000.00"), status="submitted")
-    models.PolicySetting.insert(key="annual_voucher_cap_per_enterprise", value="80000").on_conflict(
-        conflict_target=[models.PolicySetting.key], update={models.PolicySetting.value: "80000"}).execute()
+    factories.set_policy("annual_voucher_cap_per_enterprise", "80000")
     as_role("clerk")
     response = take(client, "grant", project, voucher_granted_on="2026-03-01")
     assert any("超过年度上限" in e for e in field_errors(response))

@@ -22,12 +22,6 @@ def create(client, table, **data):
     return client.post(url, data=dict(data, csrf_token=csrf_token(client, url)))
 
 
-def set_policy(key, value):
-    models.PolicySetting.insert(key=key, value=value, description="测试").on_conflict(
-        conflict_target=[models.PolicySetting.key], update={models.PolicySetting.value: value}
-    ).execute()
-
-
 def refused(response, message):
     assert response.status_code == 200, response.status_code
     errors = field_errors(response)
@@ -81,12 +75,12 @@ def test_r1_does_not_bind_a_draft(client, as_role):
 
 def test_r1_follows_the_policy_setting(client, as_role):
     ri = factories.recommending_institution(status="rejected", served_enterprise_count=60)
-    set_policy("r1_min_served_enterprises", "50")
+    factories.set_policy("r1_min_served_enterprises", "50")
     as_role("clerk")
     refused(resubmit(client, edit_url("recommending_institution", ri), served_enterprise_count="49"),
             "服务企业数量为 49 家，应不少于 50 家")
     saved(resubmit(client, edit_url("recommending_institution", ri), served_enterprise_count="50"))
-    set_policy("r1_min_promised_events", "4")
+    factories.set_policy("r1_min_promised_events", "4")
     refused(resubmit(client, edit_url("recommending_institution", ri), promised_event_count="3"),
             "应不少于 4 次")
 
@@ -254,7 +248,7 @@ def register_contract(client, project, **fields):
     return client.post("/admin/project/register_contract/", data=data)
 
 
-def test_r10_contract_needs_the_voucher_clause(client, as_role):
+def test_r10_contract_needs_the_voucher_clause(client, as_role, clock):
     w = factories.world()
     p = granted_project(w)
     as_role("clerk")
@@ -269,7 +263,7 @@ def test_r10_contract_needs_the_voucher_clause(client, as_role):
     assert models.Project.get_by_id(p.id).contract_has_voucher_clause
 
 
-def test_r10_amounts_in_order(client, as_role):
+def test_r10_amounts_in_order(client, as_role, clock):
     w = factories.world()
     p = granted_project(w)
     as_role("clerk")
@@ -356,7 +350,7 @@ def test_r11_needs_a_contract_amount(client, as_role):
 
 def test_r11_follows_the_policy_setting(client, as_role):
     w = factories.world()
-    set_policy("r11_purchase_cap_ratio", "0.40")
+    factories.set_policy("r11_purchase_cap_ratio", "0.40")
     as_role("clerk")
     saved(create(client, "project_purchase", **purchase_form(w["project"], w["new_tech_product"], "39000.00")))
     refused(create(client, "project_purchase", **purchase_form(w["project"], w["new_tech_product"], "0.01")),
@@ -369,7 +363,7 @@ def test_annual_voucher_cap_per_enterprise(client, as_role):
     w = factories.world()  # the enterprise already has a 50,000.00 project this year
     as_role("clerk")
     saved(create(client, "project", **project_form(w, voucher_amount="90000.00")))  # no cap by default
-    set_policy("annual_voucher_cap_per_enterprise", "200000")
+    factories.set_policy("annual_voucher_cap_per_enterprise", "200000")
     refused(create(client, "project", **project_form(w, title="第三个", voucher_amount="60000.01")),
             "年度创新券金额合计将为 200,000.01 元，超过年度上限 200,000.00 元")
     saved(create(client, "project", **project_form(w, title="第三个", voucher_amount="60000.00")))
@@ -443,17 +437,40 @@ def test_every_policy_setting_has_a_chinese_name_on_its_screen(client, as_role, 
 
 
 def test_policy_settings_are_admin_only_checked_and_audited(client, as_role, app):
+    """A change is a new version from a later date; a pending one is changed
+    or withdrawn; every write audited (tests/test_policy_versions.py: the
+    rules that read them)."""
     app.test_cli_runner().invoke(args=["init-db"])
     setting = models.PolicySetting.get(models.PolicySetting.key == "r11_purchase_cap_ratio")
     assert setting.value == "0.30"
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
     as_role("clerk")
     assert client.get(edit_url("policy_setting", setting)).status_code == 403
+    assert client.get("/admin/policy_setting/new/").status_code == 403
     as_role("admin")
-    refused(resubmit(client, edit_url("policy_setting", setting), value="1.5"), "比例应为大于 0、不大于 1 的小数")
-    saved(resubmit(client, edit_url("policy_setting", setting), value="0.25"))
-    assert parameters.ratio("r11_purchase_cap_ratio") == Decimal("0.25")
-    change = models.AuditLog.get(models.AuditLog.model == "policy_setting", models.AuditLog.action == "edit")
-    assert change.changes_dict["value"] == ["0.30", "0.25"]
+
+    def add(value, since):
+        return create(client, "policy_setting", key="r11_purchase_cap_ratio", value=value,
+                      effective_from=since.isoformat())
+
+    refused(add("1.5", tomorrow), "比例应为大于 0、不大于 1 的小数")
+    refused(add("0.25", datetime.date.today()), "生效日期应晚于今天")
+    refused(add("0.25", datetime.date(2026, 1, 1)), "生效日期应晚于今天")
+    saved(add("0.25", tomorrow))
+    refused(add("0.20", tomorrow), f"已有自 {tomorrow} 起生效的版本")
+    assert parameters.ratio("r11_purchase_cap_ratio") == Decimal("0.30")
+    assert parameters.ratio("r11_purchase_cap_ratio", tomorrow) == Decimal("0.25")
+    pending = models.PolicySetting.get(models.PolicySetting.effective_from == tomorrow)
+    created = models.AuditLog.get(models.AuditLog.model == "policy_setting", models.AuditLog.action == "create")
+    assert created.object_id == pending.id and created.changes_dict["value"] == [None, "0.25"]
+    saved(resubmit(client, edit_url("policy_setting", pending), value="0.20"))
+    assert parameters.ratio("r11_purchase_cap_ratio", tomorrow) == Decimal("0.20")
+    withdrawn = client.post("/admin/policy_setting/delete/", data={
+        "id": pending.id, "csrf_token": csrf_token(client, "/admin/policy_setting/")})
+    assert withdrawn.status_code == 302
+    assert models.PolicySetting.get_or_none(models.PolicySetting.id == pending.id) is None
+    assert models.AuditLog.get(models.AuditLog.model == "policy_setting", models.AuditLog.action == "delete")
+    assert parameters.ratio("r11_purchase_cap_ratio", tomorrow) == Decimal("0.30")
 
 
 def test_the_form_shows_field_names_of_the_model(client, as_role):

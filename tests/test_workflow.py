@@ -99,7 +99,7 @@ def status_of(table, record):
 
 
 @pytest.mark.parametrize("key", sorted(EXPECTED))
-def test_each_transition_moves_the_state_and_is_audited(client, as_role, key):
+def test_each_transition_moves_the_state_and_is_audited(client, as_role, key, clock):
     table, name = key
     sources, target, roles = EXPECTED[key]
     record = record_in(table, sources[0])
@@ -242,7 +242,7 @@ def test_r6_and_r9_are_checked_at_project_submit(client, as_role):
     assert status_of("project", project) == "draft"
 
 
-def test_r10_is_checked_at_register_contract(client, as_role):
+def test_r10_is_checked_at_register_contract(client, as_role, clock):
     project = record_in("project", "granted")
     as_role("clerk")
     fields = dict(FIELDS["register_contract"])
@@ -258,7 +258,7 @@ def test_r10_is_checked_at_register_contract(client, as_role):
     assert row.status == "contracted" and row.contract_amount == Decimal("100000.00")
 
 
-def test_fail_review_records_reason_and_liable_party(client, as_role):
+def test_fail_review_records_reason_and_liable_party(client, as_role, clock):
     project = record_in("project", "contracted")
     as_role("clerk")
     response = take(client, "project", "fail_review", project, completion_reason="未完成", liable_party="")

@@ -10,7 +10,7 @@ from peewee import CharField, TextField
 import compat
 import models
 from models import MultiChoiceField, Project
-from program import invariants, locks, parameters, rules
+from program import caps, invariants, locks, rules
 from program.checks import RuleViolation
 from program.importing.specs import GENERATED, ImportSpec, natural_key
 
@@ -100,13 +100,13 @@ class RowChecks:
         return found
 
     def annual_cap(self, record: Any, stored: Any, labels: dict) -> list:
-        """The annual cap (rules.annual_voucher_cap) with the file's earlier
+        """The annual cap (caps.annual_voucher_cap) with the file's earlier
         rows counted as they will be once written: their new amounts in,
         the old amounts of the projects they change out. When the plan is
         being written (apply.py) the earlier rows are in the table already."""
         if not isinstance(record, Project) or record.voucher_amount is None:
             return []
-        cap = parameters.number("annual_voucher_cap_per_enterprise")
+        cap = caps.annual_cap(record)
         if cap is None:
             return []
         year = (record.created_at or models.now()).year
@@ -116,7 +116,7 @@ class RowChecks:
             + record.voucher_amount
         if total > cap:
             label = self.label(labels, "voucher_amount")
-            return [(label, rules.annual_cap_message(year, total, cap))]
+            return [(label, caps.annual_cap_message(year, total, cap))]
         self.running[key] = earlier + record.voucher_amount
         if stored is not None and stored.status not in Project.NOT_COUNTED and stored.voucher_amount is not None:
             # The stored amount is in the table's sum for its enterprise and

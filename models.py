@@ -783,6 +783,7 @@ class Project(BaseModel):
     redemption_amount = money("兑付金额（元）", null=True,
                               help_text="不超过创新券金额，也不超过合同约定的创新券额度")
     invoice_no = CharField(max_length=60, null=True, verbose_name="发票号码")
+    redemption_materials = material("兑付材料（发票及结题证明等）")
     redemption_requested_on = DateField(null=True, verbose_name="兑付申请日期")
     redemption_requested_by = ForeignKeyField(
         User, null=True, backref="+", on_delete="RESTRICT", verbose_name="兑付申请人"

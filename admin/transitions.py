@@ -6,7 +6,7 @@ and opinion shared by the records, and a result per record."""
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.peewee.form import get_form
-from flask_admin.helpers import get_redirect_target
+from flask_admin.helpers import get_form_data, get_redirect_target
 from flask_login import current_user
 from peewee import DatabaseError
 from wtforms import HiddenField, StringField, TextAreaField
@@ -14,10 +14,10 @@ from wtforms.validators import InputRequired, Optional
 
 import compat
 from admin.errors import database_error_message
-from forms.fields import ordered, strip_text
+from forms.fields import MaterialUploadField, ordered, strip_text
 from forms.validators import OPINION_CHECKS, USERNAME_CHECKS, place_error
-from models import parse_id, parse_ids
-from program import policy, workflow
+from models import db, parse_id, parse_ids
+from program import materials, policy, workflow
 from program.checks import RuleViolation
 
 
@@ -98,7 +98,8 @@ class TransitionsMixin:
             # Said before any form is filled in, not after it is confirmed.
             flash(refusal, "error")
             return redirect(self.get_url(".details_view", id=record.id, url=return_url))
-        form = self.transition_form(t, record, request.form if request.method == "POST" else None)
+        # The form with its uploads (a material: 申请兑付's).
+        form = self.transition_form(t, record, get_form_data() if request.method == "POST" else None)
         if request.method == "POST" and form.validate():
             done = self.take(t, record, form, return_url)
             if done is not None:
@@ -117,10 +118,14 @@ class TransitionsMixin:
             # at; one that does not is never waved through.
             place_error(form, None, "页面已过期（缺少版本信息），未做任何修改，请重新打开后再办理。")
             return None
-        values = {name: form[name].data for name in t.fields if name in form}
+        user = current_user._get_current_object()
         try:
-            result = workflow.perform(t, record.id, current_user._get_current_object(),
-                                      opinion=form.opinion.data or "", values=values, expected_version=version)
+            # An uploaded material is stored in the transition's transaction
+            # and moved into place once it commits (materials.Staging).
+            with materials.Staging(current_app.config["UPLOAD_DIR"]) as stage, db.atomic():
+                values = self.transition_values(t, form, record, stage, user)
+                result = workflow.perform(t, record.id, user, opinion=form.opinion.data or "", values=values,
+                                          expected_version=version)
         except workflow.WorkflowError as exc:
             if exc.forbidden:
                 abort(403)
@@ -133,6 +138,21 @@ class TransitionsMixin:
         else:
             return self.taken(t, record, result, return_url)
         return None
+
+    @staticmethod
+    def transition_values(t, form, record, stage, user):
+        """The confirmed fields' values; an upload becomes its stored file's
+        id (none chosen: the one the record holds)."""
+        values = {}
+        for name in (n for n in t.fields if n in form):
+            field = form[name]
+            if isinstance(field, MaterialUploadField):
+                checked = field.checked_upload()
+                values[name] = (stage.store(*checked, field.data.filename, user=user).id if checked
+                                else compat.stored(record, name) if record is not None else None)
+            else:
+                values[name] = field.data
+        return values
 
     def taken(self, t, record, result, return_url):
         fresh = self.model.get_by_id(record.id)

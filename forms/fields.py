@@ -118,6 +118,10 @@ class MaterialUploadField(FileField):
         except materials.MaterialError as exc:
             raise ValidationError(str(exc)) from exc
 
+    def checked_upload(self):
+        """(bytes, extension) of the upload that passed validation, or None."""
+        return self._checked
+
     def populate_obj(self, obj, name):
         if not self._checked:
             return

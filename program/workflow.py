@@ -186,16 +186,18 @@ TRANSITIONS = (
     # 兑付 (DOMAIN.md §6): asked for by the office on the lab's behalf after
     # 结题通过, decided by another clerk (paid, or sent back with a reason).
     Transition(Project, "request_redemption", "申请兑付", ("passed",), "redemption_requested", OFFICE,
-               fields=("redemption_amount", "invoice_no", "redemption_requested_on"),
-               required=("redemption_amount", "invoice_no", "redemption_requested_on"),
+               fields=("redemption_amount", "invoice_no", "redemption_requested_on", "redemption_materials"),
+               required=("redemption_amount", "invoice_no", "redemption_requested_on", "redemption_materials"),
                stamp="redemption_requested"),
     Transition(Project, "redeem", "兑付审核通过（已兑付）", ("redemption_requested",), "redeemed", OFFICE,
                fields=("redeemed_on", "payment_ref"), required=("redeemed_on", "payment_ref"),
                not_by="redemption_requested_by", bulk=True),
     Transition(Project, "reject_redemption", "兑付驳回", ("redemption_requested",), "passed", OFFICE,
                opinion_required=True, not_by="redemption_requested_by", bulk=True,
+               # The rejected request's materials stay on file (the audit row
+               # names them); a new request uploads its own.
                sets={"redemption_amount": None, "invoice_no": None, "redemption_requested_on": None,
-                     "redemption_requested_by": None}),
+                     "redemption_requested_by": None, "redemption_materials": None}),
     # A granted or contracted project reopened: the grant and the contract
     # are undone with it (a project with purchases keeps its contract: R11).
     _return_for_revision(Project, ("submitted", "granted", "contracted"),
@@ -341,6 +343,9 @@ def _check_result(transition, record, changes):
     every invariant of rules.py, before anything is written."""
     for name, value in changes.items():
         setattr(record, name, value)
+    for name in transition.required:  # whatever path the values came by
+        if changes.get(name) in (None, ""):
+            raise checks.RuleViolation(name, f"请填写“{transition.model.label(name)}”")
     for guard in transition.checks:
         guard(record)
     invariants.enforce(record)

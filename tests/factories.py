@@ -1,5 +1,6 @@
 """Records of every kind, valid by the program's rules, for tests to build on."""
 import datetime
+import io
 import itertools
 import tempfile
 from decimal import Decimal
@@ -15,6 +16,11 @@ _FILES = tempfile.mkdtemp(prefix="voucher-factory-")
 
 def stored_pdf(name="材料.pdf"):
     return materials.store(PDF, "pdf", name, _FILES)
+
+
+def pdf_upload(name="发票及结题证明.pdf"):
+    """A PDF as a browser uploads it (the test client's file tuple)."""
+    return (io.BytesIO(PDF), name)
 
 
 def credit_code(n=None):

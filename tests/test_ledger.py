@@ -93,7 +93,8 @@ def test_the_ledger_follows_a_project_to_redeemed(client, as_role, clock):
               {"contracted": "80,000.00", "open": "0.00"}),
              ("pass_review", {"completion_reason": "按合同完成"}, {"contracted": "80,000.00"}),
              ("request_redemption", {"redemption_amount": "29999.99", "invoice_no": "No.1",
-                                     "redemption_requested_on": "2026-08-01"}, {"redeemed": "0.00"})]
+                                     "redemption_requested_on": "2026-08-01",
+                                     "redemption_materials": factories.pdf_upload()}, {"redeemed": "0.00"})]
     for name, fields, expected in steps:
         response = take(client, name, project, **fields)
         assert response.status_code == 302, field_errors(response)

@@ -4,6 +4,8 @@ by the voucher and the contract's voucher sum; a failed project never
 redeemed; a rejected request back to 结题通过 with its reason; the
 separation of duties; the locks; the work queue."""
 import datetime
+import io
+import os
 from decimal import Decimal
 
 import pytest
@@ -26,7 +28,12 @@ def fresh(project):
     return models.Project.get_by_id(project.id)
 
 
-REQUEST = {"redemption_amount": "50000.00", "invoice_no": "No.20260901", "redemption_requested_on": "2026-09-01"}
+def request(**changes):
+    """申请兑付's fields, with the materials (a new upload each time)."""
+    return {"redemption_amount": "50000.00", "invoice_no": "No.20260901", "redemption_requested_on": "2026-09-01",
+            "redemption_materials": factories.pdf_upload(), **changes}
+
+
 PAY = {"redeemed_on": "2026-09-20", "payment_ref": "兑付〔2026〕18号"}
 
 
@@ -46,10 +53,10 @@ def test_a_project_from_application_to_redeemed(client, as_role, clock):
     assert fresh(project).status == "passed"
 
     # More than the contract's voucher sum (50,000), or than the voucher: refused, nothing moves.
-    response = take(client, "request_redemption", project, **{**REQUEST, "redemption_amount": "55000.00"})
+    response = take(client, "request_redemption", project, **request(redemption_amount="55000.00"))
     assert "兑付金额 55,000.00 元 超过合同约定的创新券额度 50,000.00 元" in field_errors(response)
     assert fresh(project).status == "passed" and fresh(project).redemption_amount is None
-    response = take(client, "request_redemption", project, **REQUEST)
+    response = take(client, "request_redemption", project, **request())
     assert response.status_code == 302, field_errors(response)
     requested = fresh(project)
     assert requested.status == "redemption_requested" and requested.redemption_amount == Decimal("50000.00")
@@ -81,6 +88,54 @@ def test_a_project_from_application_to_redeemed(client, as_role, clock):
     assert fresh(project).status == "redeemed"
 
 
+def files_under(folder):
+    return sorted(os.path.join(root, name) for root, _, names in os.walk(folder) for name in names)
+
+
+def test_the_request_carries_its_materials(client, as_role, app):
+    """申请兑付 takes the invoice and completion papers as an upload: stored
+    in the transition's transaction, nothing left of a refused request."""
+    w = factories.world()
+    project = factories.project(w["enterprise"], w["lab"], **factories.completed("passed"))
+    folder, files_before = app.config["UPLOAD_DIR"], models.StoredFile.select().count()
+    on_disk = files_under(app.config["UPLOAD_DIR"])
+    as_role("clerk")
+    page = client.get(f"/admin/project/request_redemption/?id={project.id}").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and 'name="redemption_materials"' in page
+    refusals = (
+        (request(redemption_materials=None), "此项为必填项"),
+        (request(redemption_materials=(io.BytesIO(b"just text, not an invoice"), "发票.txt")), "文件类型不允许"),
+        (request(redemption_amount="55000.00"), "超过合同约定的创新券额度"),  # a valid PDF, a refused amount
+    )
+    for data, message in refusals:
+        data = {k: v for k, v in data.items() if v is not None}
+        errors = field_errors(take(client, "request_redemption", project, **data))
+        assert any(message in e for e in errors), errors
+        assert fresh(project).status == "passed" and fresh(project).redemption_materials_id is None
+    assert models.StoredFile.select().count() == files_before and files_under(folder) == on_disk
+
+    response = take(client, "request_redemption", project, **request())
+    assert response.status_code == 302, field_errors(response)
+    requested = fresh(project)
+    stored = requested.redemption_materials
+    assert stored.original_name == "发票及结题证明.pdf" and stored.content_type == "application/pdf"
+    assert len(files_under(folder)) == len(on_disk) + 1
+    row = models.AuditLog.get(models.AuditLog.action == "request_redemption")
+    assert row.changes_dict["redemption_materials"][1] == stored.id
+    details = client.get(f"/admin/project/details/?id={project.id}").get_data(as_text=True)
+    link = f"/admin/project/material/redemption_materials/?id={project.id}"
+    assert link in details.replace("&amp;", "&")
+    download = client.get(link)
+    assert download.status_code == 200 and download.data == factories.PDF
+
+    # Sent back: the request's file stays on record (the audit row names
+    # it); a new request uploads its own.
+    as_role("clerk")
+    assert take(client, "reject_redemption", project, opinion="发票金额与申请不符").status_code == 302
+    assert fresh(project).redemption_materials_id is None
+    assert models.StoredFile.get_or_none(models.StoredFile.id == stored.id) is not None
+
+
 def test_a_rejected_request_goes_back_with_its_reason(client, as_role):
     w = factories.world()
     project = factories.project(w["enterprise"], w["lab"], **factories.completed("redemption_requested"))
@@ -100,7 +155,7 @@ def test_a_failed_project_is_never_redeemed(client, as_role):
     w = factories.world()
     project = factories.project(w["enterprise"], w["lab"], **factories.completed("failed"))
     as_role("admin")
-    response = take(client, "request_redemption", project, **REQUEST)
+    response = take(client, "request_redemption", project, **request())
     assert any("不能申请兑付" in e for e in field_errors(response))
     details = client.get(f"/admin/project/details/?id={project.id}").get_data(as_text=True)
     assert "申请兑付" not in details

@@ -51,7 +51,7 @@ FIELDS = {
     "pass_review": {"completion_reason": "按合同完成，同意结题"},
     "fail_review": {"completion_reason": "研发任务未完成", "liable_party": "lab"},
     "request_redemption": {"redemption_amount": "50000.00", "invoice_no": "No.0012345",
-                           "redemption_requested_on": "2026-09-01"},
+                           "redemption_requested_on": "2026-09-01", "redemption_materials": factories.pdf_upload},
     "redeem": {"redeemed_on": "2026-09-20", "payment_ref": "兑付〔2026〕18号"},
 }
 
@@ -89,7 +89,7 @@ def record_in(table, state):
 def take(client, table, name, record, opinion="同意", **fields):
     data = {"id": record.id, "version": version_of(table, record.id), "opinion": opinion,
             "csrf_token": csrf_token(client, "/admin/")}
-    data.update(fields)
+    data.update({name: value() if callable(value) else value for name, value in fields.items()})
     return client.post(f"/admin/{table}/{name}/", data=data)
 
 

@@ -25,9 +25,12 @@ CANONICAL = {
     "new_tech_product": {"name", "supplier", "catalogue_ref", "valid_from", "valid_to"},
     "project": {"code", "title", "enterprise_id", "lab_id", "activity_type", "priority_theme", "voucher_amount",
                 "contract_amount", "voucher_granted_on", "contract_signed_on", "contract_has_voucher_clause",
-                "contract_voucher_amount", "status", "completion_result", "completion_reason", "liable_party"},
+                "contract_voucher_amount", "status", "completion_result", "completion_reason", "liable_party",
+                # DOMAIN.md §6: redemption and lapsed vouchers.
+                "redemption_amount", "invoice_no", "redemption_requested_on", "redeemed_on", "payment_ref",
+                "void_reason"},
     "project_purchase": {"project_id", "product_id", "amount", "purchased_on"},
-    "policy_setting": {"key", "value", "description"},
+    "policy_setting": {"key", "value", "description", "effective_from"},  # §6: policy versions
     "user": {"username", "password_hash", "role", "institution_id", "is_active", "must_change_password"},
     "audit_log": {"at", "user_id", "action", "model", "object_id", "changes"},
 }

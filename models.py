@@ -903,6 +903,11 @@ class PolicySetting(BaseModel):
                 .order_by(cls.effective_from))
 
     @classmethod
+    def latest(cls, key):
+        """The key's last version, pending or in force, or None."""
+        return cls.versions(key).order_by(cls.effective_from.desc()).first()
+
+    @classmethod
     def in_force(cls, key, day):
         """The version in force on `day`: the latest from that day or
         before (the first version runs from the program's start, however

@@ -110,6 +110,8 @@ class PolicySettingView(SecureModelView):
     column_details_list = ("name", "meaning", "value", "effective_from", "standing", "description", "history",
                            "created_at", "updated_at")
     column_labels = {"name": "参数", "meaning": "含义", "standing": "状态", "history": "历次版本"}
+    # A spreadsheet of the versions as stored (the key by its Chinese name).
+    column_export_list = ("key", "value", "effective_from", "description", "created_at", "updated_at")
     column_sortable_list = ("effective_from", "updated_at")
     column_searchable_list = ("description",)
     column_filters = ("key", "effective_from")
@@ -122,19 +124,24 @@ class PolicySettingView(SecureModelView):
     # Each parameter's versions together, the newest first.
     column_default_sort = [("key", False), ("effective_from", True)]
     form_columns = ("key", "value", "effective_from", "description")
-    form_args = {"effective_from": {"description": "新版本最早自明天起生效；此前的记录仍按其当时的版本判断"},
+    form_args = {"key": {"description": "各参数的含义见列表；调整即新增一个版本，原版本保留"},
+                 "value": {"description": "人数、次数、天数、月数填整数（天数 1–365，月数 1–120）；"
+                                          "比例填 0 至 1 的小数（如 0.30）；金额以元为单位，留空为不设上限"},
+                 "effective_from": {"description": "新版本最早自明天起生效；此前的记录仍按其当时的版本判断",
+                                    "validators": [InputRequired(message="请填写生效日期")]},
                  "description": {"description": "如调整依据的文件名称、文号"}}
 
     def create_form(self, obj=None):
-        """新增版本, opened from a version (?key=…): that parameter, its value
-        in force, from tomorrow."""
+        """新增版本, opened with ?key=…: that parameter and its latest value,
+        from tomorrow."""
         form = super().create_form(obj)
         key = request.args.get("key", "")
         if request.method == "GET":
             form.effective_from.data = models.today() + datetime.timedelta(days=1)
             if key in parameters.PARAMETERS:
                 form.key.data = key
-                form.value.data = parameters.in_force(key)
+                latest = PolicySetting.latest(key)  # a pending one, if any: the one to adjust from
+                form.value.data = latest.value if latest is not None else parameters.in_force(key)
         self._explain(form, form.key.data)
         return form
 
@@ -150,7 +157,9 @@ class PolicySettingView(SecureModelView):
 
     @staticmethod
     def _explain(form, key):
+        """The value field named and explained by its parameter, once known."""
         if "value" in form and key in parameters.PARAMETERS:
+            form.value.label.text = f"参数值（{parameters.NAMES[key]}）"
             form.value.description = f"{parameters.NAMES[key]}：{parameters.meaning(key)}"
 
 

@@ -6,13 +6,12 @@ Everything here is read from the tallies kept in step with each write
 (program/tallies.py) and from figures cached until the tables under them
 change: at a million projects the page costs what it does at a thousand.
 """
-import datetime
-
 from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 import compat
+import models
 from models import DomainCenterMember, Enterprise, Lab, Project, RecommendingInstitution, ServiceInstitution
 from program import deadlines, policy, tallies, workflow, workqueue
 
@@ -74,7 +73,7 @@ class DashboardView(AdminIndexView):
         """R3 and the annual evaluations, for those who read the reports."""
         if not policy.allows(current_user, "report", "list"):
             return None
-        year = datetime.date.today().year
+        year = models.today().year
         behind = workqueue.laggards(counts, year)
         evaluation_year = workqueue.evaluation_year()
         return dict(year=year, behind=behind, evaluation_year=evaluation_year,
@@ -109,7 +108,7 @@ class DashboardView(AdminIndexView):
         granted = counts.get("granted_month", {})
         behind = []
         if policy.allows(current_user, "report", "list"):
-            rows = workqueue.laggards(counts, datetime.date.today().year)[:LAGGARDS_CHARTED]
+            rows = workqueue.laggards(counts, models.today().year)[:LAGGARDS_CHARTED]
             behind = [dict(name=name, held=held, promised=promised) for _id, name, held, promised in rows]
         return dict(
             states=dict(labels=[label for label, _ in states], values=[n for _, n in states]),
@@ -122,7 +121,7 @@ class DashboardView(AdminIndexView):
 
 def _last_months(n):
     """'YYYY-MM' of the last n months, this one last."""
-    today = datetime.date.today()
+    today = models.today()
     year, month = today.year, today.month
     found = []
     for _ in range(n):

@@ -20,7 +20,8 @@ REVIEW_FIELDS = ("status", "submitted_at", "review_opinion", "reviewed_by", "rev
 
 def _r1_least(ri, key):
     submitted = getattr(ri, "submitted_at", None)
-    return parameters.count(key, submitted.date() if submitted and ri.status != "draft" else None)
+    # A draft (or a rejected one, submitted again) is judged on its next submission: today's.
+    return parameters.count(key, submitted.date() if submitted and ri.status not in ("draft", "rejected") else None)
 
 
 class RecommendingInstitutionView(SecureModelView):

@@ -1,13 +1,12 @@
 """统计报表: the office's reports (R3 events against promises; the annual
 evaluations of service institutions). One aggregated query each."""
-import datetime
-
 from flask import abort, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from admin import listing
 from admin.writers import download, xlsx_stream
+import models
 from models import (
     GRADES,
     PerformanceEvaluation,
@@ -101,7 +100,7 @@ class ReportsView(BaseView):
 
     @staticmethod
     def _evaluations(year):
-        year = year or PerformanceEvaluation.latest_year() or datetime.date.today().year - 1
+        year = year or PerformanceEvaluation.latest_year() or models.today().year - 1
         rows = list(ServiceInstitution.evaluated_in(year).dicts())
         counts = {label: 0 for _, label in GRADES}
         for row in rows:
@@ -114,7 +113,7 @@ class ReportsView(BaseView):
     # --- 创新券台账 (issue 13 item 2) ---------------------------------------------------
     def _ledger_args(self):
         year = request.args.get("year")
-        year = None if year == "all" else (self._year_arg() or datetime.date.today().year)
+        year = None if year == "all" else (self._year_arg() or models.today().year)
         by = request.args.get("by")
         return year, by if by in ledger.GROUPINGS else "enterprise"
 
@@ -136,7 +135,7 @@ class ReportsView(BaseView):
                               lambda p: url_for(".ledger_view", year=year or "all", by=by, page=p or None))
         return self.render("admin/report_ledger.html", year=year, by=by, groupings=ledger.GROUPINGS,
                            totals=totals, rows=rows, total=total, pager=pager, labels=ledger.LABELS,
-                           columns=ledger.COLUMNS, this_year=datetime.date.today().year)
+                           columns=ledger.COLUMNS, this_year=models.today().year)
 
     @expose("/ledger/export/")
     def export_ledger(self):

@@ -78,6 +78,8 @@ class TransitionsMixin:
         if formdata is None and record is not None:
             form.version.data = record.version
         for name in transition.required:
+            if name in form and isinstance(form[name], MaterialUploadField) and form[name].current is not None:
+                continue  # the file on record serves unless a new one replaces it
             if name in form:
                 form[name].validators = [InputRequired(message="此项为必填项")] + [
                     v for v in form[name].validators if not isinstance(v, Optional)
@@ -126,6 +128,7 @@ class TransitionsMixin:
                 values = self.transition_values(t, form, record, stage, user)
                 result = workflow.perform(t, record.id, user, opinion=form.opinion.data or "", values=values,
                                           expected_version=version)
+                stage.delete_retired()  # a replaced material, no longer referred to
         except workflow.WorkflowError as exc:
             if exc.forbidden:
                 abort(403)
@@ -147,9 +150,11 @@ class TransitionsMixin:
         for name in (n for n in t.fields if n in form):
             field = form[name]
             if isinstance(field, MaterialUploadField):
+                held = compat.stored(record, name) if record is not None else None
                 checked = field.checked_upload()
-                values[name] = (stage.store(*checked, field.data.filename, user=user).id if checked
-                                else compat.stored(record, name) if record is not None else None)
+                if checked:
+                    stage.retire(held)
+                values[name] = stage.store(*checked, field.data.filename, user=user).id if checked else held
             else:
                 values[name] = field.data
         return values

@@ -75,6 +75,12 @@ def migrate():
         click.echo(f"数据库结构已是最新版本：{version}。")
     else:
         click.echo(f"数据库结构已从版本 {before if before is not None else '（空库）'} 升级到 {version}。")
+    # A parameter without a version is in force at its default; written
+    # down as its first version, the 政策参数 screen shows it with the rest.
+    with models.db.atomic():
+        added = parameters.ensure_defaults()
+    if added:
+        click.echo(f"补充政策参数 {added} 项（初始值）。")
 
 
 @click.command("create-user")

@@ -97,8 +97,7 @@ class MaterialUploadField(FileField):
         self.current = data if hasattr(data, "original_name") else None
         self._checked = None
         limit = current_app.config["MAX_UPLOAD_BYTES"]
-        size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
-        rule = f"可上传 {materials.ALLOWED_LABEL}，不超过 {size}。"
+        rule = f"可上传 {materials.ALLOWED_LABEL}，不超过 {materials.size_text(limit)}。"
         if self.current is not None:
             kb = max(1, self.current.size // 1024)
             rule = f"当前文件：{self.current.original_name}（{kb} KB）。选择新文件将替换它；{rule}"

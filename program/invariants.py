@@ -8,7 +8,6 @@ Who calls what:
   runs it before any record is saved (program/signals.py), so the command
   line, the demo data and later imports cannot write what a form would refuse.
 """
-import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -115,7 +114,7 @@ def _r9_when_lab_chosen(project):
 
 def _held_already(event):
     """R3 counts the events held: one dated in the future has not been."""
-    if event.held_on is not None and event.held_on > datetime.date.today():
+    if event.held_on is not None and event.held_on > models.today():
         raise RuleViolation("held_on", f"举办日期 {event.held_on} 晚于今天；请在活动举办后登记")
 
 

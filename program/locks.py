@@ -103,9 +103,9 @@ def why(record: Any, reopenable: bool = True) -> str:
                 "如需调整，请新增一个自以后日期起生效的版本。")
     state = record.display("status")
     if everything_locked(record):
-        return f"该记录已“{state}”，全部字段均已锁定，不能再修改。"
+        return f"该记录状态为“{state}”，全部字段均已锁定，不能再修改。"
     lead = ("该记录已提交审核，审核所依据的字段已锁定，显示为只读；" if record.status == "submitted"
-            else f"该记录已“{state}”，其审核所依据的字段已锁定，显示为只读；")
+            else f"该记录状态为“{state}”，其审核所依据的字段已锁定，显示为只读；")
     if not reopenable:
         return lead + "如需更正，请联系办公室工作人员。"
     return lead + "如需修改，须经“退回修改”（办公室工作人员办理）后重新提交审核。"
@@ -131,7 +131,7 @@ def deletable(record: Any) -> None:
     if record.id is not None and type(record) in LOCKS and locked_fields(record):
         if isinstance(record, PolicySetting):
             raise RuleViolation(None, f"“{record}”已生效，不能删除：政策参数的历史版本永久保留")
-        raise RuleViolation(None, f"“{record}”已“{record.display('status')}”，不能删除")
+        raise RuleViolation(None, f"“{record}”状态为“{record.display('status')}”，不能删除")
 
 
 def _stored(record, field):

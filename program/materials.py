@@ -39,14 +39,21 @@ def read_checked(stream: Any, max_bytes: int) -> tuple[bytes, str]:
     Returns (data, extension)."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise MaterialError(f"文件过大：上限为 {max_bytes // (1024 * 1024)} MB")
+        raise MaterialError(f"文件过大：上限为 {size_text(max_bytes)}")
     if not data:
         raise MaterialError("文件为空")
     kind = filetype.guess(data[:8192] if len(data) > 8192 else data)
     if kind is None or kind.extension not in ALLOWED_TYPES:
-        found = kind.extension if kind else "无法识别"
-        raise MaterialError(f"文件类型不允许（识别为：{found}），请上传 {ALLOWED_LABEL}")
+        found = f"识别为 {kind.extension}" if kind else "无法识别其类型"
+        raise MaterialError(f"文件类型不允许（{found}），请上传 {ALLOWED_LABEL}")
     return data, kind.extension
+
+
+def size_text(limit: int) -> str:
+    """A size limit as the forms say it: 10 MB, or 64 KB below a megabyte."""
+    if limit >= 1024 * 1024 and limit % (1024 * 1024) == 0:
+        return f"{limit // (1024 * 1024)} MB"
+    return f"{max(1, limit // 1024):,} KB"
 
 
 def clean_name(original_name: Optional[str], extension: Optional[str] = None) -> str:

@@ -27,8 +27,8 @@ PARAMETERS = {
     "annual_voucher_cap_per_enterprise": ("", "每家企业每年度创新券金额上限（元），空为不设上限；按创新券发放日"
                                               "（未发放的按申报日）的版本判断", "amount_or_empty"),
     # Deadlines (program/deadlines.py).
-    "contract_register_days": ("15", "创新券发放后须登记合同的期限（天），逾期作废；按发放日的版本判断", "count"),
-    "voucher_valid_months": ("3", "登记合同后创新券的有效期（月），逾期未结题作废；按合同签订日的版本判断", "count"),
+    "contract_register_days": ("15", "创新券发放后须登记合同的期限（天），逾期作废；按发放日的版本判断", "days"),
+    "voucher_valid_months": ("3", "登记合同后创新券的有效期（月），逾期未结题作废；按合同签订日的版本判断", "months"),
 }
 
 NAMES = PolicySetting.NAMES  # their Chinese names, with the model's labels
@@ -39,10 +39,13 @@ def meaning(key: str) -> str:
 
 
 def shown_value(setting: PolicySetting) -> str:
-    """The value as a clerk reads it: an empty cap is no cap."""
-    if not (setting.value or "").strip() and PARAMETERS.get(setting.key, ("", "", ""))[2] == "amount_or_empty":
-        return "不设上限"
-    return setting.value or ""
+    """The value as a clerk reads it: an amount in yuan, an empty cap as
+    no cap."""
+    text = (setting.value or "").strip()
+    if PARAMETERS.get(setting.key, ("", "", ""))[2] != "amount_or_empty":
+        return text
+    amount = finite_decimal(text) if text else None
+    return "不设上限" if not text else f"{amount:,.2f} 元" if amount is not None else text
 
 
 def in_force(key: str, on: Optional[datetime.date] = None) -> str:
@@ -96,32 +99,68 @@ def check_setting(setting: PolicySetting) -> None:
     stored = PolicySetting.get_or_none(PolicySetting.id == setting.id) if setting.id is not None else None
     if stored is not None and stored.key != setting.key:
         raise RuleViolation("key", f"“{NAMES[stored.key]}”的版本不能改为其他参数；如需调整其他参数，请新增版本")
-    problem = CHECKS[known[2]]((setting.value or "").strip())
+    text = (setting.value or "").strip()
+    if known[2] == "amount_or_empty":
+        text = text.replace(",", "").replace("，", "")  # 500,000 as a clerk writes it
+    elif not text:
+        raise RuleViolation("value", "请填写参数值")
+    problem = CHECKS[known[2]](text)
     if problem:
         raise RuleViolation("value", problem)
-    _check_date(setting)
+    if stored is not None and stored.effective_from <= models.today() \
+            and setting.effective_from == stored.effective_from:
+        return  # in force: locks.enforce refuses any change of it
+    # Kept as a clerk writes it: 0.3, 100000000000, 15.
+    setting.value = _canonical(text, known[2])
+    _check_date(setting, known[0], known[2])
 
 
-def _check_date(setting: PolicySetting) -> None:
+def _check_date(setting: PolicySetting, default: str, kind: str) -> None:
     day = setting.effective_from
     if not isinstance(day, datetime.date):
         raise RuleViolation("effective_from", "请填写生效日期")
     others = PolicySetting.select().where(PolicySetting.key == setting.key)
     if setting.id is not None:
         others = others.where(PolicySetting.id != setting.id)
-    first = day == POLICY_ORIGIN and not others.exists()
+    # A key without a version is in force at its default: writing that
+    # default down as its first version (init-db, migrate) changes nothing.
+    first = (setting.id is None and day == POLICY_ORIGIN and (setting.value or "") == _canonical(default, kind)
+             and not others.exists())
     today = models.today()
     if day <= today and not first:
         raise RuleViolation("effective_from",
                             f"生效日期应晚于今天（{today}）：已按现行版本作出的判断不被改写，新版本最早自明天起生效")
+    if not first:
+        _changes_something(setting, others, default)
     if others.where(PolicySetting.effective_from == day).exists():
         raise RuleViolation("effective_from", f"“{NAMES[setting.key]}”已有自 {day} 起生效的版本，请修改该版本或另选日期")
 
 
-def _count(value: str) -> Optional[str]:
-    if not (value.isascii() and value.isdigit() and int(value) <= MAX_COUNT):
-        return f"参数值应为 0 至 {MAX_COUNT:,} 的整数，您输入的是“{value}”"
+def _changes_something(setting: PolicySetting, others, default: str) -> None:
+    """A version equal to the one before it would change nothing."""
+    before = (others.where(PolicySetting.effective_from < setting.effective_from)
+              .order_by(PolicySetting.effective_from.desc())
+              .first())
+    previous = (before.value if before is not None else default) or ""
+    value = setting.value or ""
+    same = value == previous if not (value and previous) else finite_decimal(value) == finite_decimal(previous)
+    if same:
+        raise RuleViolation("value", f"参数值与此前施行的版本相同（{previous or '不设上限'}），无需新增版本")
+
+
+def _count(value: str, least: int = 0, most: int = 100_000, unit: str = "") -> Optional[str]:
+    if not (value.isascii() and value.isdigit() and least <= int(value) <= most):
+        return f"参数值应为 {least} 至 {most:,} 的整数{unit}，您输入的是“{value}”"
     return None
+
+
+def _canonical(text: str, kind: str) -> str:
+    if not text:
+        return text
+    if kind in ("count", "days", "months"):
+        return str(int(text))
+    number = finite_decimal(text)  # checked by CHECKS before
+    return format(number, "f") if number is not None else text  # 1E11, ０.３, +0.3: as written plainly
 
 
 def _ratio(value: str) -> Optional[str]:
@@ -145,6 +184,10 @@ def _decimals(number: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
-MAX_COUNT = 100_000
-CHECKS = {"count": _count, "ratio": _ratio, "amount_or_empty": _amount_or_empty}
+# A deadline is at least a day and at most what a voucher could sensibly
+# wait (a year of days, ten years of months): longer ones would run past
+# the calendar in the deadline's arithmetic.
+CHECKS = {"count": _count, "ratio": _ratio, "amount_or_empty": _amount_or_empty,
+          "days": lambda value: _count(value, 1, 365, "（天）"),
+          "months": lambda value: _count(value, 1, 120, "（月）")}
 

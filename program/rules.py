@@ -247,6 +247,11 @@ def r10_redemption(project: Project) -> None:
     for limit, what in ((project.voucher_amount, "创新券金额"), (project.contract_voucher_amount, "合同约定的创新券额度")):
         if limit is not None and amount > limit:
             problems.append(RuleViolation("redemption_amount", f"兑付金额 {yuan(amount)} 超过{what} {yuan(limit)}"))
+    asked, signed, paid = project.redemption_requested_on, project.contract_signed_on, project.redeemed_on
+    if asked and signed and asked < signed:
+        problems.append(RuleViolation("redemption_requested_on", f"兑付申请日期 {asked} 早于合同签订日期 {signed}"))
+    if paid and asked and paid < asked:
+        problems.append(RuleViolation("redeemed_on", f"兑付日期 {paid} 早于兑付申请日期 {asked}"))
     raise_all(problems)
 
 

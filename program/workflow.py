@@ -194,10 +194,10 @@ TRANSITIONS = (
                not_by="redemption_requested_by", bulk=True),
     Transition(Project, "reject_redemption", "兑付驳回", ("redemption_requested",), "passed", OFFICE,
                opinion_required=True, not_by="redemption_requested_by", bulk=True,
-               # The rejected request's materials stay on file (the audit row
-               # names them); a new request uploads its own.
+               # The request's materials stay with the project: the next
+               # request keeps them or replaces them with a new upload.
                sets={"redemption_amount": None, "invoice_no": None, "redemption_requested_on": None,
-                     "redemption_requested_by": None, "redemption_materials": None}),
+                     "redemption_requested_by": None}),
     # A granted or contracted project reopened: the grant and the contract
     # are undone with it (a project with purchases keeps its contract: R11).
     _return_for_revision(Project, ("submitted", "granted", "contracted"),
@@ -343,9 +343,15 @@ def _check_result(transition, record, changes):
     every invariant of rules.py, before anything is written."""
     for name, value in changes.items():
         setattr(record, name, value)
-    for name in transition.required:  # whatever path the values came by
-        if changes.get(name) in (None, ""):
+    today = models.today()
+    for name in transition.fields:  # whatever path the values came by
+        value = changes.get(name)
+        if name in transition.required and value in (None, ""):
             raise checks.RuleViolation(name, f"请填写“{transition.model.label(name)}”")
+        # A step records what has happened: a grant, a signing, a payment
+        # dated later would also be judged by a policy version still pending.
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime) and value > today:
+            raise checks.RuleViolation(name, f"“{transition.model.label(name)}”为 {value}，不能晚于今天（{today}）")
     for guard in transition.checks:
         guard(record)
     invariants.enforce(record)

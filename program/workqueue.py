@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+import models
 from models import (
     DomainCenterMember,
     Lab,
@@ -64,7 +65,7 @@ class Item:
 
     @property
     def days(self) -> Optional[int]:
-        return (datetime.date.today() - self.oldest).days if self.oldest else None
+        return (models.today() - self.oldest).days if self.oldest else None
 
 
 def _steps(waiting, user):
@@ -164,7 +165,7 @@ def laggards(counts: dict, year: int) -> list:
 
 
 def evaluation_year() -> int:
-    return PerformanceEvaluation.latest_year() or datetime.date.today().year - 1
+    return PerformanceEvaluation.latest_year() or models.today().year - 1
 
 
 def evaluations_missing(counts: dict, year: int) -> int:

@@ -289,3 +289,11 @@ def test_an_event_is_recorded_once_it_has_been_held(client, as_role):
         "title": "尚未举办的宣讲会", "participant_count": "10"})
     assert any("晚于今天" in e for e in field_errors(response)), field_errors(response)
     assert not models.PromotionEvent.select().where(models.PromotionEvent.title == "尚未举办的宣讲会").exists()
+
+
+def test_a_delete_without_a_record_is_told_in_chinese(client, as_role):
+    as_role("admin")
+    response = client.post("/admin/policy_setting/delete/", follow_redirects=True,
+                           data={"csrf_token": csrf_token(client, "/admin/policy_setting/")})
+    text = response.get_data(as_text=True)
+    assert "未指定要删除的记录" in text and "Id:" not in text

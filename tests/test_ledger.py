@@ -96,11 +96,15 @@ def test_the_ledger_follows_a_project_to_redeemed(client, as_role, clock):
                                      "redemption_requested_on": "2026-08-01",
                                      "redemption_materials": factories.pdf_upload()}, {"redeemed": "0.00"})]
     for name, fields, expected in steps:
+        dated = [v for k, v in fields.items() if k.endswith("_on")]
+        if dated:
+            clock(datetime.date.fromisoformat(dated[0]))  # the step is taken on the day it records
         response = take(client, name, project, **fields)
         assert response.status_code == 302, field_errors(response)
         got = _totals(client)
         assert {k: got[k] for k in expected} == expected, name
     as_role("clerk")  # another clerk decides the redemption
+    clock(datetime.date(2026, 8, 20))
     assert take(client, "redeem", project, redeemed_on="2026-08-20", payment_ref="P-1").status_code == 302
     assert _totals(client)["redeemed"] == "29,999.99"
     assert _totals(client)["outstanding"] == "50,000.00"  # the world's contracted project; this one is settled

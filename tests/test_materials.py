@@ -116,7 +116,7 @@ def test_a_file_over_the_cap_is_refused(client, as_role, app):
     # The cap is said before the upload, in the unit that fits (64 KB in the tests, 10 MB by default).
     assert "不超过 64 KB" in client.get(f"/admin/recommending_institution/edit/?id={ri.id}").get_data(as_text=True)
     response = upload(client, "recommending_institution", ri.id, "application_form", big, "big.pdf", ri_form(w))
-    assert "文件过大" in response.get_data(as_text=True)
+    assert "文件过大：上限为 64 KB" in response.get_data(as_text=True)
     assert models.StoredFile.select().count() == files_before
 
 

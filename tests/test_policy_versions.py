@@ -170,6 +170,64 @@ def test_the_screen_shows_each_parameter_s_history_by_name_and_meaning(client, a
     history = details.split("历次版本")[1]
     assert history.index("2026-06-01") < history.index("2026-03-01") < history.index("初始值")
     assert "r11_purchase_cap_ratio" not in details
-    # 新增版本 from a version: that parameter and its value in force, from tomorrow.
+    # 新增版本 of a parameter (?key=…): its latest value, from tomorrow.
     form = client.get("/admin/policy_setting/new/?key=r11_purchase_cap_ratio").get_data(as_text=True)
-    assert 'value="0.25"' in form and 'value="2026-03-17"' in form
+    assert 'value="0.20"' in form and 'value="2026-03-17"' in form  # the latest version's, pending
+
+
+def test_a_new_version_must_change_something_sensible(client, as_role, clock):
+    parameters.ensure_defaults()
+    as_role("admin")
+    since = D(2026, 6, 1)
+
+    def refusal(key, value, day=since):
+        errors = field_errors(new_version(client, key, value, day))
+        assert errors, (key, value)
+        return " ".join(errors)
+
+    before = models.PolicySetting.select().count()
+    assert "1 至 120 的整数（月）" in refusal("voucher_valid_months", "121")  # would run past the calendar
+    assert "1 至 365 的整数（天）" in refusal("contract_register_days", "0")  # would void every voucher at once
+    assert "请填写参数值" in refusal("r1_min_promised_events", "")
+    assert "与此前施行的版本相同（0.30）" in refusal("r11_purchase_cap_ratio", "0.3")
+    # The first version from the start is init-db's default, never a screen's value.
+    models.PolicySetting.delete().where(models.PolicySetting.key == "contract_register_days").execute()
+    assert "生效日期应晚于今天" in refusal("contract_register_days", "3", models.POLICY_ORIGIN)
+    assert models.PolicySetting.select().count() == before - 1
+
+    # A cap written with separators is kept as a number and shown in yuan.
+    ok(new_version(client, "annual_voucher_cap_per_enterprise", "500,000", since))
+    pending = models.PolicySetting.get(models.PolicySetting.effective_from == since)
+    assert pending.value == "500000"
+    assert "500,000.00 元" in client.get("/admin/policy_setting/").get_data(as_text=True)
+    # A pending version is never moved to the start, nor to today.
+    for day in ("2000-01-01", "2026-03-16"):
+        response = post(client, f"/admin/policy_setting/edit/?id={pending.id}",
+                        {"value": "400000", "effective_from": day, "version": pending.version})
+        assert any("生效日期应晚于今天" in e for e in field_errors(response)), day
+    assert fresh(pending).effective_from == since and fresh(pending).value == "500000"
+
+    # Its date come, it is locked; saving its page unchanged changes nothing and blames nothing.
+    clock(D(2026, 6, 2))
+    page = client.post(f"/admin/policy_setting/edit/?id={pending.id}", follow_redirects=True, data={
+        "version": pending.version, "csrf_token": csrf_token(client, f"/admin/policy_setting/edit/?id={pending.id}")})
+    text = page.get_data(as_text=True)
+    assert "没有修改任何内容" in text and "生效日期应晚于今天" not in text
+    # The export names each parameter in Chinese.
+    export = client.get("/admin/policy_setting/export/csv/").get_data(as_text=True)
+    assert "每家企业年度创新券金额上限" in export and "bound method" not in export
+
+
+def test_a_step_never_records_a_day_still_to_come(client, as_role, clock):
+    """A grant dated after today would be judged by a version still pending
+    (and withdrawable): the step records what has happened."""
+    w = factories.world()
+    parameters.ensure_defaults()
+    project = factories.project(w["enterprise"], w["lab"])
+    as_role("clerk")
+    ok(take(client, "submit", project))
+    as_role("clerk")
+    response = take(client, "grant", project, voucher_granted_on="2026-03-17")
+    assert "“创新券发放日期”为 2026-03-17，不能晚于今天（2026-03-16）" in field_errors(response)
+    assert fresh(project).status == "submitted"
+    ok(take(client, "grant", project, voucher_granted_on="2026-03-16"))

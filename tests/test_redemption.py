@@ -52,6 +52,13 @@ def test_a_project_from_application_to_redeemed(client, as_role, clock):
         assert response.status_code == 302, field_errors(response)
     assert fresh(project).status == "passed"
 
+    # Dates that have not happened, or out of order: refused beside their field.
+    clock(datetime.date(2026, 8, 31))
+    response = take(client, "request_redemption", project, **request())
+    assert "“兑付申请日期”为 2026-09-01，不能晚于今天（2026-08-31）" in field_errors(response)
+    response = take(client, "request_redemption", project, **request(redemption_requested_on="2026-03-10"))
+    assert "兑付申请日期 2026-03-10 早于合同签订日期 2026-03-15" in field_errors(response)
+    clock(datetime.date(2026, 9, 25))
     # More than the contract's voucher sum (50,000), or than the voucher: refused, nothing moves.
     response = take(client, "request_redemption", project, **request(redemption_amount="55000.00"))
     assert "兑付金额 55,000.00 元 超过合同约定的创新券额度 50,000.00 元" in field_errors(response)
@@ -71,6 +78,8 @@ def test_a_project_from_application_to_redeemed(client, as_role, clock):
     as_role("clerk")
     queue = client.get("/admin/").get_data(as_text=True)
     assert "已申请兑付待审核" in queue
+    response = take(client, "redeem", project, **{**PAY, "redeemed_on": "2026-08-30"})
+    assert "兑付日期 2026-08-30 早于兑付申请日期 2026-09-01" in field_errors(response)
     response = take(client, "redeem", project, **PAY)
     assert response.status_code == 302, field_errors(response)
     paid = fresh(project)
@@ -128,12 +137,20 @@ def test_the_request_carries_its_materials(client, as_role, app):
     download = client.get(link)
     assert download.status_code == 200 and download.data == factories.PDF
 
-    # Sent back: the request's file stays on record (the audit row names
-    # it); a new request uploads its own.
+    # Sent back: the file stays with the project, still a link; the next
+    # request keeps it or replaces it with a new upload.
     as_role("clerk")
     assert take(client, "reject_redemption", project, opinion="发票金额与申请不符").status_code == 302
-    assert fresh(project).redemption_materials_id is None
-    assert models.StoredFile.get_or_none(models.StoredFile.id == stored.id) is not None
+    assert fresh(project).redemption_materials_id == stored.id
+    assert client.get(link).data == factories.PDF
+    page = client.get(f"/admin/project/request_redemption/?id={project.id}").get_data(as_text=True)
+    assert "当前文件：发票及结题证明.pdf" in page
+    replaced = take(client, "request_redemption", project,
+                    **request(redemption_materials=factories.pdf_upload("更正后的发票.pdf")))
+    assert replaced.status_code == 302, field_errors(replaced)
+    assert fresh(project).redemption_materials.original_name == "更正后的发票.pdf"
+    assert models.StoredFile.get_or_none(models.StoredFile.id == stored.id) is None  # replaced: row and file go
+    assert len(files_under(folder)) == len(on_disk) + 1
 
 
 def test_a_rejected_request_goes_back_with_its_reason(client, as_role):

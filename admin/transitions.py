@@ -77,17 +77,22 @@ class TransitionsMixin:
             form.id.data = record.id
         if formdata is None and record is not None:
             form.version.data = record.version
-        for name in transition.required:
-            if name in form and isinstance(form[name], MaterialUploadField) and form[name].current is not None:
-                continue  # the file on record serves unless a new one replaces it
-            if name in form:
-                form[name].validators = [InputRequired(message="此项为必填项")] + [
-                    v for v in form[name].validators if not isinstance(v, Optional)
-                ]
-                form[name].flags.required = True
-            if form[name].data is None and name.endswith(("_on",)):
-                form[name].data = workflow.today()
+        for name in (n for n in transition.required if n in form):
+            self._require(form[name])
         return form
+
+    @staticmethod
+    def _require(field):
+        """A field the transition requires: starred and checked; a date
+        starts at today; a material already on file serves unless a new
+        upload replaces it."""
+        if isinstance(field, MaterialUploadField) and field.current is not None:
+            return
+        field.validators = [InputRequired(message="此项为必填项")] + [
+            v for v in field.validators if not isinstance(v, Optional)]
+        field.flags.required = True
+        if field.data is None and field.name.endswith("_on"):
+            field.data = workflow.today()
 
     @expose("/<transition>/", methods=("GET", "POST"))
     def transition_view(self, transition):

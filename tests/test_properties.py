@@ -54,7 +54,7 @@ fen = st.integers(min_value=1, max_value=5_000_000).map(lambda n: Decimal(n) / 1
        ratio=st.sampled_from(["0.30", "0.25", "0.5", "1"]))
 def test_purchase_cap_accepts_exactly_what_fits(app, contract, amounts, ratio):
     models.PolicySetting.delete().execute()
-    models.PolicySetting.create(key="r11_purchase_cap_ratio", value=ratio)
+    factories.set_policy("r11_purchase_cap_ratio", ratio)
     si = factories.service_institution()
     lab = factories.lab(si)
     ent = factories.enterprise()

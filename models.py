@@ -802,7 +802,9 @@ class Project(BaseModel):
         # The work queue: each waiting state, oldest first (migrations/m0002).
         indexes = ((("status", "created_at"), False), (("status", "submitted_at"), False),
                    (("status", "voucher_granted_on"), False), (("status", "contract_signed_on"), False),
-                   (("status", "redemption_requested_on"), False))
+                   (("status", "redemption_requested_on"), False),
+                   # The clerk's own requests, left out of their queue (migrations/m0009).
+                   (("status", "redemption_requested_by"), False))
 
     def __str__(self):
         return f"{self.code} {self.title}"

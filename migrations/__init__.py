@@ -27,12 +27,13 @@ from migrations import (
     m0006_notices,
     m0007_policy_versions,
     m0008_redemption_materials,
+    m0009_own_redemption_requests,
 )
 from program import search, tallies
 
 STEPS = (m0001_submitted_by_and_sessions, m0002_work_queue, m0003_versioned_waits, m0004_import_batches,
          m0005_redemption, m0006_notices, m0007_policy_versions,
-         m0008_redemption_materials)
+         m0008_redemption_materials, m0009_own_redemption_requests)
 LATEST = len(STEPS)
 
 

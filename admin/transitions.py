@@ -8,6 +8,7 @@ from flask_admin import expose
 from flask_admin.contrib.peewee.form import get_form
 from flask_admin.helpers import get_form_data, get_redirect_target
 from flask_login import current_user
+from markupsafe import escape
 from peewee import DatabaseError
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
@@ -79,6 +80,9 @@ class TransitionsMixin:
             form.version.data = record.version
         for name in (n for n in transition.required if n in form):
             self._require(form[name])
+        for name, hint in transition.hints.items():
+            if name in form and record is not None:
+                form[name].description = escape(hint(record))
         return form
 
     @staticmethod

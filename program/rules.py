@@ -255,6 +255,14 @@ def r10_redemption(project: Project) -> None:
     raise_all(problems)
 
 
+def redemption_limit_text(project: Project) -> str:
+    """申请兑付's hint: the most that may be paid, in figures."""
+    limits = [v for v in (project.voucher_amount, project.contract_voucher_amount) if v is not None]
+    if not limits:
+        return ""
+    return f"不超过 {yuan(min(limits))}（创新券金额与合同约定的创新券额度中的较小者）"
+
+
 def general_voucher_within_contract(project: Project) -> None:
     if project.contract_amount is not None and project.voucher_amount is not None \
             and project.voucher_amount > project.contract_amount:

@@ -56,6 +56,8 @@ class Transition:
     # them are required there.
     fields: tuple = ()
     required: tuple = ()
+    # {field: hint(record) -> text}: what the form says beside a field, in figures.
+    hints: dict = field(default_factory=dict)
     opinion_required: bool = False
     # The user named in this field (the one who submitted, or asked for a
     # redemption) may not take this one (separation of duties).
@@ -188,7 +190,7 @@ TRANSITIONS = (
     Transition(Project, "request_redemption", "申请兑付", ("passed",), "redemption_requested", OFFICE,
                fields=("redemption_amount", "invoice_no", "redemption_requested_on", "redemption_materials"),
                required=("redemption_amount", "invoice_no", "redemption_requested_on", "redemption_materials"),
-               stamp="redemption_requested"),
+               hints={"redemption_amount": rules.redemption_limit_text}, stamp="redemption_requested"),
     Transition(Project, "redeem", "兑付审核通过（已兑付）", ("redemption_requested",), "redeemed", OFFICE,
                fields=("redeemed_on", "payment_ref"), required=("redeemed_on", "payment_ref"),
                not_by="redemption_requested_by", bulk=True),

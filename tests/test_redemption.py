@@ -111,6 +111,7 @@ def test_the_request_carries_its_materials(client, as_role, app):
     as_role("clerk")
     page = client.get(f"/admin/project/request_redemption/?id={project.id}").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in page and 'name="redemption_materials"' in page
+    assert "不超过 50,000.00 元（创新券金额与合同约定的创新券额度中的较小者）" in page
     refusals = (
         (request(redemption_materials=None), "此项为必填项"),
         (request(redemption_materials=(io.BytesIO(b"just text, not an invoice"), "发票.txt")), "文件类型不允许"),

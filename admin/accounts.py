@@ -159,7 +159,7 @@ class PolicySettingView(SecureModelView):
     def _explain(form, key):
         """The value field named and explained by its parameter, once known."""
         if "value" in form and key in parameters.PARAMETERS:
-            form.value.label.text = f"参数值（{parameters.NAMES[key]}）"
+            form.value.label.text = parameters.NAMES[key]
             form.value.description = f"{parameters.NAMES[key]}：{parameters.meaning(key)}"
 
 

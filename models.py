@@ -894,8 +894,15 @@ class PolicySetting(BaseModel):
         indexes = ((("key", "effective_from"), True),)
 
     def __str__(self):
-        since = "初始值" if self.effective_from == POLICY_ORIGIN else f"{self.effective_from} 起"
+        since = self.since() if self.effective_from == POLICY_ORIGIN else f"{self.since()} 起"
         return f"{self.NAMES.get(self.key, self.key)}（{since}）"
+
+    def since(self):
+        """Its 生效日期 as a clerk reads it: the first version is 初始值."""
+        if self.effective_from == POLICY_ORIGIN:
+            return "初始值"
+        day = self.effective_from
+        return day.isoformat() if isinstance(day, datetime.date) else str(day)
 
     @classmethod
     def versions(cls, key):

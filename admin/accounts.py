@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from admin import history, present
 from admin.base import FilterEqual, FilterLike, SecureModelView
 import models
-from models import POLICY_ORIGIN, AuditLog, PolicySetting, User, db
+from models import AuditLog, PolicySetting, User, db
 from program import audit, parameters, passwords, workflow
 from web import throttle
 
@@ -116,7 +116,7 @@ class PolicySettingView(SecureModelView):
     column_searchable_list = ("description",)
     column_filters = ("key", "effective_from")
     column_formatters = {"name": lambda v, c, m, p: parameters.NAMES.get(m.key, m.key),
-                         "effective_from": lambda v, c, m, p: _since(m),
+                         "effective_from": lambda v, c, m, p: m.since(),
                          "meaning": lambda v, c, m, p: parameters.meaning(m.key),
                          "value": lambda v, c, m, p: parameters.shown_value(m),
                          "standing": lambda v, c, m, p: _standing(m),
@@ -152,7 +152,7 @@ class PolicySettingView(SecureModelView):
         self._explain(form, getattr(obj, "key", None))
         shown = getattr(form, "locked_display", {})
         if obj is not None and "effective_from" in shown:
-            shown["effective_from"] = (shown["effective_from"][0], _since(obj))
+            shown["effective_from"] = (shown["effective_from"][0], obj.since())
         return form
 
     @staticmethod
@@ -161,10 +161,6 @@ class PolicySettingView(SecureModelView):
         if "value" in form and key in parameters.PARAMETERS:
             form.value.label.text = parameters.NAMES[key]
             form.value.description = f"{parameters.NAMES[key]}：{parameters.meaning(key)}"
-
-
-def _since(setting):
-    return "初始值" if setting.effective_from == POLICY_ORIGIN else present.day(setting.effective_from)
 
 
 def _standing(setting):
@@ -177,7 +173,7 @@ def _history(setting):
     """The parameter's versions, newest first, this one marked."""
     rows = []
     for version in reversed(list(PolicySetting.versions(setting.key))):
-        since = _since(version)
+        since = version.since()
         mark = ' class="table-active"' if version.id == setting.id else ""
         rows.append(f"<tr{mark}><td>{escape(since)}</td><td>{escape(parameters.shown_value(version))}</td>"
                     f"<td>{_standing(version)}</td><td>{escape(version.description or '')}</td></tr>")

@@ -98,7 +98,7 @@ def why(record: Any, reopenable: bool = True) -> str:
     """What a clerk reads at the top of a locked record's form (reopenable:
     whether 退回修改 can be taken from the record's state)."""
     if isinstance(record, PolicySetting):
-        since = "初始值" if record.effective_from == models.POLICY_ORIGIN else f"自 {record.effective_from} 起的版本"
+        since = record.since() if record.effective_from == models.POLICY_ORIGIN else f"自 {record.since()} 起的版本"
         return (f"该参数的{since}已生效，已生效的政策参数不能修改或删除；"
                 "如需调整，请新增一个自以后日期起生效的版本。")
     state = record.display("status")
